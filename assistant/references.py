@@ -1,0 +1,67 @@
+"""Resolve clause references written in a question ("10(ii)", "paragraph IV.9", "section VIII").
+
+A reference names a clause directly, so it should win over any similarity ranking. Only ids that
+exist in the corpus are ever returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+ROMAN_SECTION = r"(?:VIII|VII|VI|IV|V|III|II|I)"
+SUB = r"(?:viii|vii|vi|iv|v|iii|ii|i)"
+
+FULL_ID_RE = re.compile(
+    rf"\b(?P<section>{ROMAN_SECTION})\.(?P<para>\d{{1,2}})(?:[.\s(]+(?P<sub>{SUB})\)?)?(?![\w])"
+)
+KEYWORD_PARA_RE = re.compile(
+    rf"\b(?:paragraph|para\.?|recommendation|principle|clause|item|point|§)\s*"
+    rf"(?P<para>\d{{1,2}})(?:\s*[.(]?\s*(?P<sub>{SUB})\b\)?)?",
+    re.IGNORECASE,
+)
+BARE_PARA_SUB_RE = re.compile(rf"\b(?P<para>\d{{1,2}})\s*(?:\(\s*(?P<sub>{SUB})\s*\)|\.(?P<sub2>{SUB})\b)", re.IGNORECASE)
+SUB_OF_PARA_RE = re.compile(
+    rf"\b(?:sub-?item|sub-?paragraph|point|item)\s*\(?(?P<sub>{SUB})\)?\s+of\s+"
+    rf"(?:paragraph|recommendation|para\.?)?\s*(?P<para>\d{{1,2}})\b",
+    re.IGNORECASE,
+)
+SECTION_RE = re.compile(rf"\bsection\s+(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
+DEFINITION_ID_RE = re.compile(r"\bI\.(?P<slug>[a-z]+(?:-[a-z]+)*)\b")
+ARABIC_TO_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
+
+
+def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
+    """Clause ids named in ``question``, in order of appearance, restricted to ``known_ids``."""
+    known = set(known_ids)
+    by_paragraph = {cid.split(".")[1]: cid for cid in known if re.fullmatch(r"[IVX]+\.\d+", cid)}
+    found: list[tuple[int, str]] = []
+
+    def add(position: int, clause_id: str | None) -> None:
+        if clause_id and clause_id in known and clause_id not in {c for _, c in found}:
+            found.append((position, clause_id))
+
+    def paragraph_ref(para: str, sub: str | None) -> str | None:
+        base = by_paragraph.get(para)
+        if base is None:
+            return None
+        candidate = f"{base}.{sub.lower()}" if sub else base
+        return candidate if candidate in known else base
+
+    for m in FULL_ID_RE.finditer(question):
+        clause_id = f"{m.group('section')}.{m.group('para')}"
+        if m.group("sub"):
+            clause_id += f".{m.group('sub').lower()}"
+        add(m.start(), clause_id if clause_id in known else f"{m.group('section')}.{m.group('para')}")
+    for m in SUB_OF_PARA_RE.finditer(question):
+        add(m.start(), paragraph_ref(m.group("para"), m.group("sub")))
+    for m in KEYWORD_PARA_RE.finditer(question):
+        add(m.start(), paragraph_ref(m.group("para"), m.group("sub")))
+    for m in BARE_PARA_SUB_RE.finditer(question):
+        add(m.start(), paragraph_ref(m.group("para"), m.group("sub") or m.group("sub2")))
+    for m in SECTION_RE.finditer(question):
+        section = m.group("section").upper()
+        add(m.start(), ARABIC_TO_ROMAN.get(section, section))
+    for m in DEFINITION_ID_RE.finditer(question):
+        add(m.start(), f"I.{m.group('slug')}")
+    return [clause_id for _, clause_id in sorted(found)]

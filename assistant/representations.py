@@ -1,0 +1,76 @@
+"""Several texts per clause, each embedded as its own vector.
+
+One vector per clause misses questions asked in everyday words: a sub-item's wording is long and
+specific, while an official asks about one idea in it. So each clause is represented by its full
+text with the stems above it, by its own text and sentences alone, by its paragraph heading, and
+by everyday-language paraphrases written for it. A hit on any of them is a hit on the clause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from assistant.corpus import Corpus
+from assistant.models import Clause, ClauseKind
+
+REPRESENTATION_VERSION = "reps-v1"
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(])")
+
+
+@dataclass(frozen=True)
+class Representation:
+    """One embedded text standing for a clause."""
+
+    clause: Clause
+    kind: str
+    text: str
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha256(f"{self.clause.key}|{self.kind}|{self.text}".encode()).hexdigest()
+        return digest[:32]
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "instrument_id": self.clause.instrument_id,
+            "clause_id": self.clause.clause_id,
+            "kind": self.kind,
+            "position": self.clause.position,
+        }
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if len(s.split()) >= 4]
+
+
+def representations(corpus: Corpus, use_paraphrases: bool = True) -> list[Representation]:
+    """All texts to embed for a corpus, without duplicates."""
+    reps: list[Representation] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(clause: Clause, kind: str, text: str) -> None:
+        text = text.strip()
+        if text and (clause.key, text) not in seen:
+            seen.add((clause.key, text))
+            reps.append(Representation(clause, kind, text))
+
+    for clause in corpus.clauses:
+        add(clause, "full", clause.embedding_text())
+        if clause.kind in (ClauseKind.SUBITEM, ClauseKind.DEFINITION):
+            add(clause, "own", clause.text)
+        if clause.kind == ClauseKind.PARAGRAPH and clause.heading:
+            add(clause, "heading", clause.heading)
+        parts = sentences(clause.text)
+        if len(parts) > 1:
+            for part in parts:
+                add(clause, "sentence", part)
+        if use_paraphrases:
+            for question in corpus.paraphrases(clause):
+                add(clause, "paraphrase", question)
+    for related in corpus.related:
+        clause = corpus.get(related.cited_in, related.cited_by)
+        if clause is not None:
+            add(clause, "related", f"{related.title} [{related.council_ref}]")
+    return reps

@@ -1,0 +1,123 @@
+"""Hybrid clause search: dense (Chroma, several vectors per clause) + BM25, fused by reciprocal
+rank fusion, with clause references in the question resolved first.
+
+This is the service every front door uses (CLI ``search``, ``/v1/search``, the answer pipeline);
+``assistant.retriever`` wraps it as a LangChain retriever.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.corpus import Corpus
+from assistant.lexical import LexicalIndex, expand_with_glossary, tokenize
+from assistant.models import Clause, ScoredClause
+from assistant.references import resolve_references
+from assistant.settings import Settings
+from assistant.store import ChromaStore, StoreUnavailable
+
+MANIFEST_TTL_S = 2.0
+LEXICAL_WEIGHT = 0.7
+
+
+class IndexNotReady(RuntimeError):
+    """No index has been built yet, or the store cannot be reached."""
+
+
+class HybridSearch:
+    """Ranks the corpus's clauses for a question."""
+
+    def __init__(
+        self, settings: Settings, corpus: Corpus, embeddings: Embeddings, store: ChromaStore
+    ) -> None:
+        self.settings = settings
+        self.corpus = corpus
+        self.embeddings = embeddings
+        self.store = store
+        self.lexical = LexicalIndex(corpus, settings.use_paraphrases)
+        self._active: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def active_collection(self) -> str:
+        """The live collection named by the manifest, re-read every few seconds so that a
+        rebuilt index is picked up without a restart."""
+        with self._lock:
+            if self._active and time.monotonic() - self._active[1] < MANIFEST_TTL_S:
+                return self._active[0]
+        try:
+            manifest = self.store.read_manifest()
+        except StoreUnavailable as exc:
+            raise IndexNotReady(str(exc)) from exc
+        if manifest is None:
+            raise IndexNotReady("No index has been built yet: run `assistant ingest`.")
+        with self._lock:
+            self._active = (manifest.collection, time.monotonic())
+        return manifest.collection
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._active = None
+
+    def search(self, question: str, top_k: int | None = None) -> list[ScoredClause]:
+        top_k = top_k or self.settings.top_k
+        referenced = resolve_references(question, self.corpus.by_id.keys())
+        expansions = expand_with_glossary(question, self.corpus.glossary) if self.settings.use_glossary else []
+        dense = self._dense(question)
+        lexical = self.lexical.search(tokenize(" ".join([question, *expansions])), n=50)
+        return self._fuse(referenced, dense, lexical, top_k)
+
+    def _dense(self, question: str) -> list[tuple[Clause, float]]:
+        """Clauses ranked by their best-matching representation's cosine similarity."""
+        vector = self.embeddings.embed_query(question)
+        collection = self.active_collection()
+        try:
+            hits = self.store.query(collection, vector, self.settings.dense_candidates)
+        except Exception as exc:
+            self.invalidate()
+            self.store.reset_connection()
+            raise IndexNotReady(f"The vector store did not answer: {exc}") from exc
+        best: dict[str, float] = {}
+        for hit in hits:
+            key = f"{hit.metadata.get('instrument_id')}#{hit.metadata.get('clause_id')}"
+            best[key] = max(best.get(key, -1.0), hit.similarity)
+        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+        return [(self.corpus.by_id[key], score) for key, score in ranked if key in self.corpus.by_id]
+
+    def _fuse(
+        self,
+        referenced: list[str],
+        dense: list[tuple[Clause, float]],
+        lexical: list[tuple[Clause, float]],
+        top_k: int,
+    ) -> list[ScoredClause]:
+        k = self.settings.rrf_k
+        fused: dict[str, float] = defaultdict(float)
+        dense_scores = {c.key: s for c, s in dense}
+        lexical_scores = {c.key: s for c, s in lexical}
+        signals: dict[str, list[str]] = defaultdict(list)
+        for rank, (clause, _) in enumerate(dense):
+            fused[clause.key] += 1.0 / (k + rank + 1)
+            signals[clause.key].append("dense")
+        for rank, (clause, _) in enumerate(lexical):
+            fused[clause.key] += LEXICAL_WEIGHT / (k + rank + 1)
+            signals[clause.key].append("lexical")
+        top = max(fused.values(), default=0.0)
+        for position, clause_id in enumerate(referenced):
+            clause = self.corpus.by_id[clause_id]
+            fused[clause.key] = top + 1.0 - position * 0.01
+            signals[clause.key].insert(0, "reference")
+        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:top_k]
+        return [
+            ScoredClause(
+                clause=self.corpus.by_id[key],
+                score=round(score, 6),
+                dense=round(dense_scores[key], 4) if key in dense_scores else None,
+                lexical=round(lexical_scores[key], 4) if key in lexical_scores else None,
+                matched_by=signals[key],
+            )
+            for key, score in ranked
+        ]

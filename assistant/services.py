@@ -1,0 +1,55 @@
+"""Builds the assistant's components and services once, from one settings object.
+
+Every front door (CLI, HTTP API, web chat, evaluation) gets its services from here, so they all
+answer the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.corpus import Corpus
+from assistant.embeddings import make_embeddings
+from assistant.ingest import IndexService
+from assistant.offline import configure_offline
+from assistant.retriever import ClauseRetriever
+from assistant.search import HybridSearch
+from assistant.settings import Settings
+from assistant.store import ChromaStore
+
+
+@dataclass
+class Services:
+    """Lazily built components; nothing heavy happens until a service is first used."""
+
+    settings: Settings
+
+    def __post_init__(self) -> None:
+        configure_offline(self.settings.data_dir)
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        return Corpus.load(self.settings.corpus_dir)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        return make_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        return ChromaStore(self.settings)
+
+    @cached_property
+    def index(self) -> IndexService:
+        return IndexService(self.settings, self.corpus, self.embeddings, self.store)
+
+    @cached_property
+    def search(self) -> HybridSearch:
+        return HybridSearch(self.settings, self.corpus, self.embeddings, self.store)
+
+    @cached_property
+    def retriever(self) -> ClauseRetriever:
+        return ClauseRetriever(search=self.search)

@@ -1,0 +1,179 @@
+"""The vector-store component: the only module that talks to Chroma.
+
+Embedded (``PersistentClient`` in the data folder) by default, or a Chroma server over HTTP. The
+assistant always passes its own vectors, so Chroma's default embedding function (which would
+download a model) is never invoked. Which collection is live is recorded in a small manifest
+collection, so a new index is built beside the old one and switched to in one metadata write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.settings import Settings
+
+MANIFEST_SUFFIX = "manifest"
+
+
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached or opened."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the live index was built from."""
+
+    collection: str
+    corpus_hash: str
+    embedding_model: str
+    index_version: str
+    built_at: str
+    vectors: int
+
+    def matches(self, corpus_hash: str, embedding_model: str, index_version: str) -> bool:
+        return (self.corpus_hash, self.embedding_model, self.index_version) == (
+            corpus_hash,
+            embedding_model,
+            index_version,
+        )
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    """One stored vector near a query: its id, metadata and cosine similarity."""
+
+    id: str
+    metadata: dict[str, Any]
+    similarity: float
+
+
+def _client_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class ChromaStore:
+    """Collections of clause representations in Chroma, plus the manifest that names the live one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def _connect(self) -> Any:
+        import chromadb
+
+        try:
+            if self.settings.chroma_mode == "http":
+                return chromadb.HttpClient(
+                    host=self.settings.chroma_host,
+                    port=self.settings.chroma_port,
+                    settings=_client_settings(),
+                )
+            path = self.settings.data_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+        except Exception as exc:  # chromadb raises several unrelated types here
+            raise StoreUnavailable(f"Cannot open the Chroma store: {exc}") from exc
+
+    def reset_connection(self) -> None:
+        """Forget the client so the next call reconnects (after a server restart)."""
+        self._client = None
+
+    def heartbeat(self) -> bool:
+        try:
+            self.client.heartbeat()
+            return True
+        except Exception:
+            self.reset_connection()
+            return False
+
+    @property
+    def manifest_name(self) -> str:
+        return f"{self.settings.collection_prefix}_{MANIFEST_SUFFIX}"
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            collection = self.client.get_collection(self.manifest_name)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            return None
+        meta = collection.metadata or {}
+        if "collection" not in meta:
+            return None
+        return Manifest(
+            collection=str(meta["collection"]),
+            corpus_hash=str(meta.get("corpus_hash", "")),
+            embedding_model=str(meta.get("embedding_model", "")),
+            index_version=str(meta.get("index_version", "")),
+            built_at=str(meta.get("built_at", "")),
+            vectors=int(meta.get("vectors", 0)),
+        )
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Point the manifest at a fully built collection: the one write that switches indexes."""
+        metadata = {
+            "collection": manifest.collection,
+            "corpus_hash": manifest.corpus_hash,
+            "embedding_model": manifest.embedding_model,
+            "index_version": manifest.index_version,
+            "built_at": manifest.built_at,
+            "vectors": manifest.vectors,
+        }
+        collection = self.client.get_or_create_collection(self.manifest_name)
+        collection.modify(metadata=metadata)
+
+    def create_collection(self, name: str) -> Any:
+        return self.client.create_collection(name, metadata={"hnsw:space": "cosine"})
+
+    def add(
+        self,
+        collection: Any,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        collection.add(
+            ids=list(ids),
+            embeddings=[list(v) for v in vectors],
+            documents=list(documents),
+            metadatas=list(metadatas),
+        )
+
+    def query(self, name: str, vector: Sequence[float], n: int) -> list[VectorHit]:
+        """Nearest stored vectors; always by vector, never by text (no default embedder)."""
+        collection = self.client.get_collection(name)
+        result = collection.query(
+            query_embeddings=[list(vector)],
+            n_results=n,
+            include=["metadatas", "distances"],
+        )
+        return [
+            VectorHit(id=i, metadata=dict(m or {}), similarity=1.0 - float(d))
+            for i, m, d in zip(
+                result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
+        ]
+
+    def stale_collections(self, keep: str) -> list[str]:
+        prefix = f"{self.settings.collection_prefix}_"
+        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        return [n for n in names if n.startswith(prefix) and n not in (keep, self.manifest_name)]
+
+    def drop(self, name: str) -> None:
+        self.client.delete_collection(name)
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
