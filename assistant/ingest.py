@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from assistant.corpus import Corpus
-from assistant.representations import REPRESENTATION_VERSION, representations
+from assistant.representations import index_version, representations
 from assistant.settings import Settings
 from assistant.store import ChromaStore, Manifest, utc_now
 
@@ -50,8 +50,7 @@ class IndexService:
 
     @property
     def index_version(self) -> str:
-        paraphrases = "para" if self.settings.use_paraphrases else "nopara"
-        return f"{REPRESENTATION_VERSION}-{paraphrases}"
+        return index_version(self.settings.use_paraphrases)
 
     def is_current(self, manifest: Manifest | None) -> bool:
         return manifest is not None and manifest.matches(

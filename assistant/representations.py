@@ -41,6 +41,11 @@ class Representation:
         }
 
 
+def index_version(use_paraphrases: bool) -> str:
+    """Names the representation scheme; a change means the index must be rebuilt."""
+    return f"{REPRESENTATION_VERSION}-{'para' if use_paraphrases else 'nopara'}"
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if len(s.split()) >= 4]
 

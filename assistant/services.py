@@ -11,10 +11,15 @@ from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.answering import AnswerService
 from assistant.corpus import Corpus
 from assistant.embeddings import make_embeddings
+from assistant.grounding import GroundingChecker
+from assistant.guard import GroundingGuard
 from assistant.ingest import IndexService
+from assistant.llm import make_generator
 from assistant.offline import configure_offline
+from assistant.prompts import PromptLibrary
 from assistant.retriever import ClauseRetriever
 from assistant.search import HybridSearch
 from assistant.settings import Settings
@@ -53,3 +58,26 @@ class Services:
     @cached_property
     def retriever(self) -> ClauseRetriever:
         return ClauseRetriever(search=self.search)
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        return PromptLibrary(self.settings.prompts_dir)
+
+    @cached_property
+    def grounding(self) -> GroundingChecker:
+        return GroundingChecker(self.embeddings, self.settings.grounding_threshold)
+
+    @cached_property
+    def guard(self) -> GroundingGuard:
+        return GroundingGuard(self.corpus, self.grounding, self.settings.unsupported_sentences)
+
+    @cached_property
+    def answers(self) -> AnswerService:
+        return AnswerService(
+            self.settings,
+            self.corpus,
+            self.search,
+            self.guard,
+            self.prompts,
+            make_generator(self.settings, self.prompts),
+        )

@@ -1,0 +1,158 @@
+"""Typed records and loaders for the evaluation files: the gold sets documented in
+``evals/README.md`` (read) and the per-question ``results.jsonl`` of a run (written).
+
+Loading fails early with the file name, the line number and what is wrong, because a silently
+skipped or mis-typed line would quietly change every figure computed from the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.answer_models import ChatMessage
+
+QuestionType = Literal[
+    "verbatim",
+    "everyday",
+    "multi",
+    "definition",
+    "instrument",
+    "out_of_scope",
+    "false_premise",
+    "injection",
+    "followup",
+    "typo",
+    "french",
+]
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing, malformed or refers to unknown clauses."""
+
+
+class RetrievalItem(BaseModel):
+    """One line of ``retrieval.jsonl``: a query and the clause ids that answer it."""
+
+    id: str
+    question: str = Field(min_length=1)
+    gold: list[str] = Field(min_length=1)
+    style: Literal["text", "everyday"]
+
+
+class GoldItem(BaseModel):
+    """One line of ``gold.jsonl``: an end-to-end question with its expected behaviour."""
+
+    id: str
+    question: str = Field(min_length=1)
+    type: QuestionType
+    gold: list[str] = Field(default_factory=list)
+    must_refuse: bool = False
+    key_facts: list[str] = Field(default_factory=list)
+    history: list[ChatMessage] = Field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        """True when the Recommendation answers the question (gold clauses exist)."""
+        return not self.must_refuse and bool(self.gold)
+
+
+Item = TypeVar("Item", RetrievalItem, GoldItem)
+
+
+def _load(path: Path, model: type[Item]) -> list[Item]:
+    if not path.is_file():
+        raise DatasetError(f"Dataset file {path} does not exist.")
+    items: list[Item] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = model.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path.name}:{number}: not valid JSON ({exc.msg}).") from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'line'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise DatasetError(f"{path.name}:{number}: {problems}") from exc
+        if item.id in seen:
+            raise DatasetError(f"{path.name}:{number}: duplicate id {item.id!r}.")
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise DatasetError(f"Dataset file {path} holds no item.")
+    return items
+
+
+def load_retrieval(path: Path) -> list[RetrievalItem]:
+    """Items of a retrieval gold set (``question``, ``gold``, ``style``)."""
+    return _load(path, RetrievalItem)
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Items of an end-to-end gold set (type, gold, ``must_refuse``, key facts, history)."""
+    return _load(path, GoldItem)
+
+
+def check_clause_ids(items: Iterable[RetrievalItem | GoldItem], known: set[str]) -> None:
+    """Fail when a gold id is not a clause of the corpus: the score would silently be zero."""
+    unknown = sorted({(i.id, g) for i in items for g in i.gold if g not in known})
+    if unknown:
+        listed = ", ".join(f"{item_id}: {gold}" for item_id, gold in unknown[:10])
+        raise DatasetError(f"Gold ids not in the corpus ({len(unknown)}): {listed}")
+
+
+class SentenceVerdict(BaseModel):
+    """The evaluator's own verdict on one answer sentence."""
+
+    sentence: str
+    cited: list[str]
+    score: float
+    supported_by: str | None
+    supported: bool
+
+
+class QuestionRecord(BaseModel):
+    """One line of ``results.jsonl``: a question, what one system answered, and its scores.
+
+    ``citations`` and ``sentences`` are ``None`` when the system cannot cite (a baseline), so
+    that citation and grounding metrics read "does not apply" instead of zero.
+    """
+
+    system: str
+    id: str
+    type: str
+    question: str
+    gold: list[str]
+    must_refuse: bool
+    answer: str = ""
+    abstained: bool = False
+    citations: list[str] | None = None
+    invalid_citations: list[str] = Field(default_factory=list)
+    retrieved: list[list[str]] = Field(default_factory=list, description="Ranked units.")
+    contexts: list[str] = Field(default_factory=list, description="Texts the system retrieved.")
+    sentences: list[SentenceVerdict] | None = None
+    key_facts: dict[str, bool] = Field(default_factory=dict, description="Fact -> covered.")
+    latency_s: float = 0.0
+    error: str | None = None
+
+
+def load_results(path: Path) -> list[QuestionRecord]:
+    """Records of an earlier run's ``results.jsonl`` (to re-render or compare runs)."""
+    if not path.is_file():
+        raise DatasetError(f"Results file {path} does not exist.")
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(QuestionRecord.model_validate_json(line))
+            except ValidationError as exc:
+                raise DatasetError(f"{path.name}:{number}: {exc.errors()[0]['msg']}") from exc
+    return records

@@ -1,0 +1,234 @@
+"""The end-to-end evaluation run: every gold question through a system, timed and scored.
+
+A *system* is anything with ``respond(item) -> Response``: the assistant (through ``Services``
+and its ``AnswerService``, exactly as the API and the chat call it) or a baseline. Responses are
+scored per question into ``QuestionRecord`` lines, then :func:`summarise` aggregates them with
+the pure metric functions. Systems that cannot cite get ``None`` for citation and grounding,
+which the metrics read as "does not apply", never as zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+from assistant.answer_models import Answer
+from assistant.citations import MARKER_RE, parse_citations
+from assistant.corpus import Corpus
+from assistant.evaluation.datasets import GoldItem, QuestionRecord, SentenceVerdict
+from assistant.evaluation.metrics import fact_covered, summarise
+from assistant.lexical import tokenize
+from assistant.models import Clause
+from assistant.services import Services
+
+ASSISTANT = "assistant"
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER_RE.pattern})+")
+
+
+@dataclass
+class Response:
+    """What a system returned for one question, in the shape the scorer needs."""
+
+    answer: str
+    abstained: bool
+    retrieved: list[frozenset[str]]
+    contexts: list[str]
+    citations: list[str] | None = None  # None: the system cannot cite
+    sentences: list[tuple[str, list[str]]] | None = None  # None: grounding does not apply
+    invalid: list[str] = field(default_factory=list)
+
+
+class System(Protocol):
+    """A question answerer under evaluation."""
+
+    name: str
+
+    def respond(self, item: GoldItem) -> Response: ...
+
+
+class SupportChecker(Protocol):
+    """What the evaluation needs of ``assistant.grounding.GroundingChecker``."""
+
+    def support(self, sentence: str, clauses: list[Clause]) -> tuple[float, str | None]: ...
+
+    def is_supported(self, score: float) -> bool: ...
+
+
+class _AnyId:
+    """Accepts every id, so that a sentence keeps the ids it cites even when they are invalid."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def split_sentences(text: str) -> list[tuple[str, list[str]]]:
+    """Sentences of an answer with the ids each cites. A marker written after the full stop
+    ("... cases. [IV.9]") is given back to the sentence before it."""
+    pieces: list[str] = []
+    for raw in SENTENCE_BREAK.split(text):
+        piece = raw.strip().lstrip("-*• ").strip()
+        lead = LEADING_MARKERS.match(piece)
+        if lead and pieces:
+            pieces[-1] = f"{pieces[-1]} {lead.group(0).strip()}"
+            piece = piece[lead.end() :].strip()
+        if piece:
+            pieces.append(piece)
+    return [(s, parse_citations(s, _AnyId()).ids) for s in pieces if tokenize(s)]
+
+
+class AssistantSystem:
+    """The product, through ``Services(settings).answers`` like every other front door."""
+
+    def __init__(self, services: Services, name: str = ASSISTANT) -> None:
+        self.services = services
+        self.name = name
+        self.known = {c.clause_id for c in services.corpus.clauses}
+
+    def respond(self, item: GoldItem) -> Response:
+        answer = self.services.answers.ask(item.question, list(item.history) or None)
+        return self.to_response(answer)
+
+    def to_response(self, answer: Answer) -> Response:
+        """Citations and sentences read back from the answer. Invalid ids are also looked for
+        in the text itself, so a citation the answer object silently lost is still counted."""
+        cited = [c.clause_id for c in answer.citations]
+        in_text = parse_citations(answer.answer, self.known)
+        invalid = sorted({*in_text.dropped, *(c for c in cited if c not in self.known)})
+        shown = [s for s in answer.grounding.sentences if s.action != "removed"]
+        sentences = [(s.sentence, list(s.cited)) for s in shown] or split_sentences(answer.answer)
+        corpus = self.services.corpus
+        return Response(
+            answer=answer.answer,
+            abstained=answer.abstained,
+            retrieved=[frozenset({r.clause_id}) for r in answer.retrieved],
+            contexts=[c.text for r in answer.retrieved if (c := corpus.get(r.clause_id))],
+            citations=cited,
+            sentences=None if answer.abstained else sentences,
+            invalid=invalid,
+        )
+
+
+class Scorer:
+    """Per-question scoring that needs the corpus or the grounding checker."""
+
+    def __init__(self, corpus: Corpus, checker: SupportChecker) -> None:
+        self.corpus = corpus
+        self.checker = checker
+
+    def verdicts(self, sentences: Sequence[tuple[str, list[str]]]) -> list[SentenceVerdict]:
+        """Each sentence re-checked against the clauses it cites, independently of the guard;
+        a sentence citing nothing is unsupported (every sentence must cite)."""
+        verdicts = []
+        for sentence, cited in sentences:
+            clauses = [c for cid in cited if (c := self.corpus.get(cid))]
+            score, best = self.checker.support(sentence, clauses) if clauses else (0.0, None)
+            verdicts.append(
+                SentenceVerdict(
+                    sentence=sentence,
+                    cited=cited,
+                    score=score,
+                    supported_by=best,
+                    supported=bool(clauses) and self.checker.is_supported(score),
+                )
+            )
+        return verdicts
+
+    def record(
+        self, system: str, item: GoldItem, response: Response, seconds: float
+    ) -> QuestionRecord:
+        tokens = set(tokenize(response.answer))
+        return QuestionRecord(
+            **_identity(system, item),
+            answer=response.answer,
+            abstained=response.abstained,
+            citations=response.citations,
+            invalid_citations=response.invalid,
+            retrieved=[sorted(unit) for unit in response.retrieved],
+            contexts=response.contexts,
+            sentences=None if response.sentences is None else self.verdicts(response.sentences),
+            key_facts={fact: fact_covered(fact, tokens) for fact in item.key_facts},
+            latency_s=round(seconds, 4),
+        )
+
+
+def _identity(system: str, item: GoldItem) -> dict[str, Any]:
+    return {
+        "system": system,
+        "id": item.id,
+        "type": item.type,
+        "question": item.question,
+        "gold": item.gold,
+        "must_refuse": item.must_refuse,
+    }
+
+
+def run_system(
+    system: System, items: Sequence[GoldItem], scorer: Scorer, progress: bool = True
+) -> list[QuestionRecord]:
+    """Ask every question, timing each call with ``time.perf_counter``; a failing question is
+    recorded with its error instead of stopping the run (and counted in ``errors``)."""
+    records = []
+    for item in tqdm(items, desc=f"Evaluating {system.name}", unit="q", disable=not progress):
+        started = time.perf_counter()
+        try:
+            response = system.respond(item)
+        except Exception as exc:  # one broken question must not hide the other results
+            elapsed = time.perf_counter() - started
+            error = f"{type(exc).__name__}: {exc}"
+            records.append(
+                QuestionRecord(**_identity(system.name, item), latency_s=elapsed, error=error)
+            )
+            continue
+        elapsed = time.perf_counter() - started
+        records.append(scorer.record(system.name, item, response, elapsed))
+    return records
+
+
+@dataclass
+class EvalRun:
+    """Records of every system and the summary computed from them."""
+
+    summary: dict[str, Any]
+    records: list[QuestionRecord]
+
+
+def evaluate(
+    services: Services,
+    items: Sequence[GoldItem],
+    with_baselines: bool = False,
+    dataset: str = "",
+    progress: bool = True,
+) -> EvalRun:
+    """Run the assistant (and the baselines) over ``items`` and summarise every system."""
+    from assistant.evaluation import baselines
+    from assistant.evaluation.datasets import check_clause_ids
+
+    settings = services.settings
+    check_clause_ids(items, {c.clause_id for c in services.corpus.clauses})
+    services.index.ensure()
+    scorer = Scorer(services.corpus, services.grounding)
+    parents = baselines.paragraph_parents(services.corpus)
+    records = run_system(AssistantSystem(services), items, scorer, progress)
+    if with_baselines:
+        records += run_system(baselines.Bm25System(services), items, scorer, progress)
+        naive = baselines.NaiveRag(services.corpus, services.embeddings)
+        with naive.open():
+            records += run_system(baselines.NaiveRagSystem(naive), items, scorer, progress)
+    systems = list(dict.fromkeys(r.system for r in records))
+    summary = {
+        "dataset": dataset,
+        "generator": settings.generator,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "questions": len(items),
+        "systems": {
+            name: summarise([r for r in records if r.system == name], parents) for name in systems
+        },
+    }
+    return EvalRun(summary, records)

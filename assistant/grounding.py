@@ -1,0 +1,102 @@
+"""Is a sentence supported by the clauses it cites?
+
+Support combines two offline signals:
+- lexical: the share of the sentence's content words (stemmed) that the clause, with its stems,
+  also uses. Invented facts bring words the clause does not have;
+- semantic: cosine similarity of sentence and clause embeddings, which credits faithful paraphrase.
+Two hard checks catch the edits that keep most words: a number the clause does not contain, and a
+negation the clause does not make. The checker is shared by the answer guard and the evaluation
+(and measured by the meta-evaluation).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.citations import strip_citations
+from assistant.lexical import tokenize
+from assistant.models import Clause
+
+NUMBER_RE = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|hundred|thousand|million|billion|first|second|third|annual|annually|"
+    r"monthly|weekly|daily)\b",
+    re.IGNORECASE,
+)
+NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|without|forbid\w*|prohibit\w*|ban|bans|banned|"
+    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't)\b",
+    re.IGNORECASE,
+)
+LEXICAL_WEIGHT = 0.6
+SEMANTIC_WEIGHT = 0.4
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def lexical_support(sentence: str, clause: Clause) -> float:
+    """Share of the sentence's content words found in the clause (with its heading and stems)."""
+    words = set(tokenize(strip_citations(sentence)))
+    if not words:
+        return 1.0
+    source = set(tokenize(" ".join((clause.context, clause.heading, clause.text))))
+    return len(words & source) / len(words)
+
+
+def contradicts(sentence: str, clause: Clause) -> bool:
+    """A number or a negation that the clause's own wording does not contain."""
+    source = " ".join((clause.context, clause.text)).lower()
+    numbers = {n.lower() for n in NUMBER_RE.findall(strip_citations(sentence))}
+    if any(n not in {m.lower() for m in NUMBER_RE.findall(source)} for n in numbers):
+        return True
+    negations = {n.lower() for n in NEGATION_RE.findall(strip_citations(sentence))}
+    source_negations = {n.lower() for n in NEGATION_RE.findall(source)}
+    return bool(negations - source_negations)
+
+
+class GroundingChecker:
+    """Scores the support of a sentence by clauses; the threshold comes from settings."""
+
+    def __init__(self, embeddings: Embeddings, threshold: float = 0.5) -> None:
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self._clause_vectors: dict[str, list[float]] = {}
+
+    def _clause_vector(self, clause: Clause) -> list[float]:
+        if clause.key not in self._clause_vectors:
+            self._clause_vectors[clause.key] = self.embeddings.embed_query(clause.embedding_text())
+        return self._clause_vectors[clause.key]
+
+    def score(self, sentence: str, clause: Clause, sentence_vector: Sequence[float] | None = None) -> float:
+        """Support in [0, 1] of ``sentence`` by one clause."""
+        if contradicts(sentence, clause):
+            return 0.0
+        lexical = lexical_support(sentence, clause)
+        if lexical >= 0.999:  # every content word is the clause's own: quoted or condensed
+            return 1.0
+        vector = sentence_vector or self.embeddings.embed_query(strip_citations(sentence))
+        semantic = max(0.0, _cosine(vector, self._clause_vector(clause)))
+        return LEXICAL_WEIGHT * lexical + SEMANTIC_WEIGHT * semantic
+
+    def support(self, sentence: str, clauses: Sequence[Clause]) -> tuple[float, str | None]:
+        """Best support among ``clauses`` and the id of the clause that gives it."""
+        best: tuple[float, str | None] = (0.0, None)
+        vector: Sequence[float] | None = None
+        for clause in clauses:
+            if vector is None and lexical_support(sentence, clause) < 0.999:
+                vector = self.embeddings.embed_query(strip_citations(sentence))
+            value = self.score(sentence, clause, vector)
+            if value > best[0]:
+                best = (value, clause.clause_id)
+        return round(best[0], 4), best[1]
+
+    def is_supported(self, score: float) -> bool:
+        return score >= self.threshold

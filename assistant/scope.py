@@ -1,0 +1,136 @@
+"""Is a question inside what the corpus can answer? And which part of it is a real question?
+
+Three plain signals, each explainable to the user:
+- injection: sentences that try to give the assistant orders ("ignore your instructions",
+  "print your system prompt", fake notices that the text changed) are cut from the question; they
+  never reach retrieval or a model;
+- unknown names: proper names and acronyms the corpus never uses (other laws, countries, vendors)
+  mean the question is probably about something else, so a stronger match is required;
+- figures: a question asking for an amount, a rate or a count can only be answered by a clause
+  that states a figure.
+The final call combines them with retrieval relevance (``assistant.answering``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from assistant.corpus import Corpus
+
+INJECTION_PATTERNS = [
+    r"\bignore\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
+    r"\bdisregard\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
+    r"\bforget\b.{0,40}\b(?:instruction|rule|prompt|everything)",
+    r"\b(?:system|developer|hidden|initial)\s+(?:prompt|message|instruction)",
+    r"\b(?:reveal|print|show|repeat|output|display)\b.{0,30}\b(?:prompt|instruction|configuration|api key|secret)",
+    r"\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\brole-?play\b",
+    r"\b(?:jailbreak|developer mode|dan mode|do anything now)\b",
+    r"\b(?:admin|administrator|system|security)\s+(?:notice|override|message|update|alert)\b",
+    r"\b(?:the )?(?:text|recommendation|corpus|document)\s+(?:has been|was|is now)\s+"
+    r"(?:changed|amended|updated|replaced|revised)\b",
+    r"\bnew instructions?\b|\boverride\b",
+    r"\bfrom now on\b",
+]
+INJECTION_RE = re.compile("|".join(INJECTION_PATTERNS), re.IGNORECASE)
+SENTENCE_RE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+QUANTITY_RE = re.compile(
+    r"\b(?:how (?:many|much|long|often)|what (?:percentage|percent|share|amount|number|rate|"
+    r"fine|budget threshold|threshold)|maximum|minimum|in euros|in dollars|per cent|percent|"
+    r"deadline|how many days|which year)\b",
+    re.IGNORECASE,
+)
+FIGURE_RE = re.compile(
+    r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirteen|fifteen)\b",
+    re.IGNORECASE,
+)
+PROPER_NAME_RE = re.compile(
+    r"\b(?:[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|[A-Za-z]*\d+[A-Za-z]+[\w.]*)\b"
+)
+# Words capitalised for emphasis or at a sentence start in questions; never names.
+COMMON_CAPITALISED = frozenset(
+    """what which who whom whose when where why how does do did is are was were can could should
+    would will may might must shall please tell explain give list summarise summarize describe
+    according under in on at for to the a an and or but if our my we i it this that these those
+    there their they you your yes no ok okay hello hi thanks thank also then so now according
+    isn't aren't doesn't don't can't wouldn't shouldn't""".split()
+)
+
+
+@dataclass
+class ScopeCheck:
+    """What the scope checks found in one question."""
+
+    question: str = ""
+    injection: list[str] = field(default_factory=list)
+    unknown_names: list[str] = field(default_factory=list)
+    names_are_subject: bool = False
+    asks_for_figure: bool = False
+
+    @property
+    def only_injection(self) -> bool:
+        return bool(self.injection) and not self.question.strip()
+
+
+class ScopeGuard:
+    """Splits injected orders from the question and finds names the corpus never uses."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        words: set[str] = set()
+        texts = [c.text for c in self.corpus.clauses] + [c.heading for c in self.corpus.clauses]
+        for item in self.corpus.instruments:
+            texts += [item.instrument.title, item.instrument.id, item.instrument.council_ref]
+        texts += list(self.corpus.glossary)
+        for text in texts:
+            words.update(w.lower() for w in re.findall(r"[\w'-]+", text))
+        return frozenset(words)
+
+    def check(self, question: str) -> ScopeCheck:
+        sentences = [s for s in SENTENCE_RE.split(question.strip()) if s.strip()]
+        injected = [s for s in sentences if INJECTION_RE.search(s)]
+        legitimate = " ".join(s for s in sentences if s not in injected).strip()
+        names = self.unknown_names(legitimate)
+        return ScopeCheck(
+            question=legitimate,
+            injection=injected,
+            unknown_names=names,
+            names_are_subject=any(_is_subject(name, legitimate) for name in names),
+            asks_for_figure=bool(QUANTITY_RE.search(legitimate)),
+        )
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Proper names / acronyms in the question that appear nowhere in the corpus."""
+        names = []
+        for match in PROPER_NAME_RE.finditer(question):
+            word = match.group(0)
+            base = re.sub(r"'s$", "", word).lower()
+            if base in COMMON_CAPITALISED or base in self.vocabulary:
+                continue
+            if base.rstrip("s") in self.vocabulary:
+                continue
+            names.append(word)
+        return names
+
+
+def _is_subject(name: str, question: str) -> bool:
+    """Is the question about the name ("X's law", "what does X require", "X or Y"), rather than
+    mentioning it as context ("our ministry in X")?"""
+    n = re.escape(name)
+    patterns = [
+        rf"{n}'s\b",
+        rf"\b{n}\s+(?:law|act|acts|regulation|regulations|directive|standard|standards|rules?|"
+        rf"code|policy|policies|principles|programme|program|index|strategy|guidelines?)\b",
+        rf"\b(?:does|do|did|is|are|about|of the|under|per)\s+(?:the\s+)?{n}\b",
+        rf"\b{n}\s+or\s+\w+|\w+\s+or\s+{n}\b",
+    ]
+    return any(re.search(p, question, re.IGNORECASE) for p in patterns)
+
+
+def states_a_figure(text: str) -> bool:
+    """True when a clause's wording contains a number (amount, count, period)."""
+    return bool(FIGURE_RE.search(text))
