@@ -36,10 +36,16 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
     known = set(known_ids)
     by_paragraph = {cid.split(".")[1]: cid for cid in known if re.fullmatch(r"[IVX]+\.\d+", cid)}
     found: list[tuple[int, str]] = []
+    taken: list[range] = []
 
-    def add(position: int, clause_id: str | None) -> None:
+    def add(match: re.Match[str], clause_id: str | None) -> None:
+        """Keep the first (most specific) reading of each stretch of the question."""
+        span = range(match.start(), match.end())
+        if any(span.start < t.stop and t.start < span.stop for t in taken):
+            return
         if clause_id and clause_id in known and clause_id not in {c for _, c in found}:
-            found.append((position, clause_id))
+            found.append((match.start(), clause_id))
+            taken.append(span)
 
     def paragraph_ref(para: str, sub: str | None) -> str | None:
         base = by_paragraph.get(para)
@@ -52,16 +58,16 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
         clause_id = f"{m.group('section')}.{m.group('para')}"
         if m.group("sub"):
             clause_id += f".{m.group('sub').lower()}"
-        add(m.start(), clause_id if clause_id in known else f"{m.group('section')}.{m.group('para')}")
+        add(m, clause_id if clause_id in known else f"{m.group('section')}.{m.group('para')}")
     for m in SUB_OF_PARA_RE.finditer(question):
-        add(m.start(), paragraph_ref(m.group("para"), m.group("sub")))
+        add(m, paragraph_ref(m.group("para"), m.group("sub")))
     for m in KEYWORD_PARA_RE.finditer(question):
-        add(m.start(), paragraph_ref(m.group("para"), m.group("sub")))
+        add(m, paragraph_ref(m.group("para"), m.group("sub")))
     for m in BARE_PARA_SUB_RE.finditer(question):
-        add(m.start(), paragraph_ref(m.group("para"), m.group("sub") or m.group("sub2")))
+        add(m, paragraph_ref(m.group("para"), m.group("sub") or m.group("sub2")))
     for m in SECTION_RE.finditer(question):
         section = m.group("section").upper()
-        add(m.start(), ARABIC_TO_ROMAN.get(section, section))
+        add(m, ARABIC_TO_ROMAN.get(section, section))
     for m in DEFINITION_ID_RE.finditer(question):
-        add(m.start(), f"I.{m.group('slug')}")
+        add(m, f"I.{m.group('slug')}")
     return [clause_id for _, clause_id in sorted(found)]

@@ -57,9 +57,9 @@ ALTERATIONS: tuple[tuple[str, str, str], ...] = (
     ("actor", r"\bgovernments\b", "private companies"),
     ("actor", r"\bcitizens\b", "foreign investors"),
     ("actor", r"\bpublic sector\b", "private sector"),
-    ("negation", r"\bshould\b", "should not"),
-    ("negation", r"\bmust\b", "must not"),
-    ("negation", r"\b(is|are)\b", r"\1 not"),
+    ("negation", r"\bshould\b(?! not)", "should not"),
+    ("negation", r"\bmust\b(?! not)", "must not"),
+    ("negation", r"\b(is|are)\b(?! not)", r"\1 not"),
     ("negation", r"^(\w+ing)\b", r"avoiding \1"),
     ("negation", r"\bencourag(e|ing)\b", r"discourag\1"),
 )

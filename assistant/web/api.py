@@ -139,7 +139,9 @@ def clause_tree(corpus: Corpus) -> ClauseTree:
 
         meta = item.instrument
         roots = [node(clause) for clause in kids.get(None, [])]
-        instruments.append(InstrumentTree(id=meta.id, title=meta.title, url=meta.url, clauses=roots))
+        instruments.append(
+            InstrumentTree(id=meta.id, title=meta.title, url=meta.url, clauses=roots)
+        )
     return ClauseTree(instruments=instruments)
 
 

@@ -15,9 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from assistant.search import IndexNotReady
@@ -40,6 +39,7 @@ STATUS_CODES = {
     503: "unavailable",
 }
 API_PATHS = ("/v1", "/healthz", "/readyz")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 DESCRIPTION = """Cited answers from the OECD *Recommendation of the Council on Digital Government
 Strategies* (OECD/LEGAL/0406). Every sentence of an answer cites a clause; when the
@@ -109,10 +109,16 @@ class ApiFallback(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        allowed: set[str] = set()
-        for route in self.app.router.routes:
-            if isinstance(route, APIRoute) and route.matches(scope)[0] == Match.PARTIAL:
-                allowed |= route.methods
+        allowed = {
+            method
+            for method in METHODS
+            if any(
+                route is not self
+                and not isinstance(route, Mount)  # the chat at "/" matches every path
+                and route.matches({**scope, "method": method})[0] == Match.FULL
+                for route in self.app.router.routes
+            )
+        }
         if allowed:
             response = error_response(
                 405,

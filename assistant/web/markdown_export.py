@@ -49,9 +49,7 @@ def answer_markdown(answer: Answer, *, include_question: bool = True) -> str:
         parts.append("> **Not covered by the Recommendation.**")
         parts.append(answer.answer.strip())
         if answer.related:
-            nearest = "\n".join(
-                f"- {c.label} ({c.instrument}, <{c.url}>)" for c in answer.related
-            )
+            nearest = "\n".join(f"- {c.label} ({c.instrument}, <{c.url}>)" for c in answer.related)
             parts.append(f"Nearest clauses:\n\n{nearest}")
         return "\n\n".join(parts) + "\n"
     parts.append(footnoted(answer.answer.strip(), answer.citations))
@@ -74,6 +72,7 @@ CSS = """
 .refusal { border-left: 4px solid #b45309; background: #fff7ed; color: #431407;
   padding: 0.6em 0.9em; border-radius: 6px; }
 .refusal-banner { font-weight: 700; color: #9a3412; margin: 0 0 0.35em 0; }
+.cite-nowrap { white-space: nowrap; }
 .chat-notice { border-left: 4px solid #64748b; padding: 0.3em 0.8em; color: #334155; }
 .chips-bar { display: flex; flex-wrap: wrap; gap: 0.35em; align-items: center;
   min-height: 1.9em; font-size: 0.95em; }
@@ -115,8 +114,11 @@ def with_chips(text: str, citations: list[Citation]) -> str:
         cid = match.group(1).strip()
         if cid in labels:
             pieces.append(html.escape(text[cursor : match.start()], quote=False))
-            pieces.append(chip(cid, labels[cid]))
-            cursor = match.end()
+            end = match.end()
+            trailing = re.match(r"[.,;:!?)]+", text[end:])  # keep "[ID]." on one line
+            tail = trailing.group(0) if trailing else ""
+            pieces.append(f'<span class="cite-nowrap">{chip(cid, labels[cid])}{tail}</span>')
+            cursor = end + len(tail)
     pieces.append(html.escape(text[cursor:], quote=False))
     return "".join(pieces)
 

@@ -83,9 +83,13 @@ def annotations(content: str, citations: list[Citation]) -> list[dict[str, Any]]
 def sources_footer(answer: Answer) -> str:
     """The cited (or, for a refusal, the nearest) clauses as a plain list, for front ends that
     ignore annotations. Ids are written without brackets so they are not taken for markers."""
-    items, title = (answer.related, "Nearest clauses") if answer.abstained else (
-        answer.citations,
-        "Sources",
+    items, title = (
+        (answer.related, "Nearest clauses")
+        if answer.abstained
+        else (
+            answer.citations,
+            "Sources",
+        )
     )
     if not items:
         return ""
@@ -153,9 +157,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
     """OpenAI's chat completions, streaming or not. The reply's `annotations` hold one
     `url_citation` per inline citation marker; `citations` holds the full clause records."""
     if body.model != MODEL_ID:
-        raise ApiError(
-            404, "model_not_found", f"Unknown model '{body.model}'; use '{MODEL_ID}'."
-        )
+        raise ApiError(404, "model_not_found", f"Unknown model '{body.model}'; use '{MODEL_ID}'.")
     services = request.app.state.services
     question, history = split_conversation(body.messages, services.settings.max_history_turns)
     check_question(services, question, history)

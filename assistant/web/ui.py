@@ -8,7 +8,6 @@ user, a generator or the corpus is escaped before it is put into HTML.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -92,7 +91,9 @@ class ChatController:
             yield chat, question, gr.skip(), conversation, gr.skip()
             return
         history = [ChatMessage.model_validate(m) for m in conversation]
-        history = history[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        history = (
+            history[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        )
         chat.append({"role": "assistant", "content": render.thinking()})
         yield chat, "", render.chips_bar(None), conversation, gr.skip()
         streamed, answer = "", None
@@ -163,6 +164,17 @@ def descendants(corpus: Any, clause: Any) -> list[Any]:
     return found
 
 
+def pick_example(event: gr.SelectData) -> str:
+    """The text of the example question the visitor picked."""
+    value = event.value
+    return str(value.get("text", "")) if isinstance(value, dict) else str(value)
+
+
+def fresh_start() -> tuple[Any, ...]:
+    """Empty chat, textbox, chips, conversation, answer and export: a new conversation."""
+    return [], "", render.chips_bar(None), [], None, gr.update(value="", visible=False)
+
+
 def section_choices(services: Services) -> list[tuple[str, str]]:
     corpus = services.corpus
     return [(render.section_label(c), c.clause_id) for c in corpus.clauses if c.parent_id is None]
@@ -184,29 +196,27 @@ def build_ui(services: Services) -> gr.Blocks:
                     height=540,
                     examples=[{"text": q} for q in EXAMPLES],
                     placeholder=render.placeholder(),
-                    buttons=["copy"],
+                    buttons=[],
                     feedback_options=None,
                     sanitize_html=True,
                     group_consecutive_messages=False,
                 )
                 chips = gr.HTML(render.chips_bar(None), elem_id="citation-chips")
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        label="Your question",
-                        elem_id="question",
-                        placeholder="Ask about the Recommendation, e.g. how to fund digital "
-                        "projects… (Enter to send)",
-                        lines=1,
-                        max_lines=6,
-                        max_length=services.settings.max_question_chars,
-                        autofocus=True,
-                        scale=6,
-                    )
-                    send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
+                question = gr.Textbox(
+                    label="Your question",
+                    elem_id="question",
+                    placeholder="Ask about the Recommendation, e.g. how to justify the funding "
+                    "of a digital project… (Enter to send, Shift+Enter for a new line)",
+                    lines=1,
+                    max_lines=6,
+                    max_length=services.settings.max_question_chars,
+                    autofocus=True,
+                )
                 with gr.Row():
-                    new_chat = gr.Button("New conversation", elem_id="new-chat", size="sm")
+                    send = gr.Button("Ask", variant="primary", elem_id="send", scale=2)
+                    new_chat = gr.Button("New conversation", elem_id="new-chat", scale=1)
                     export = gr.Button(
-                        "Export answer as Markdown", elem_id="export-button", size="sm"
+                        "Export answer as Markdown", elem_id="export-button", scale=1
                     )
                 exported = gr.Code(
                     language="markdown",
@@ -235,22 +245,19 @@ def build_ui(services: Services) -> gr.Blocks:
 
         outputs = [chat, question, chips, conversation, last_answer]
         ask_inputs = [question, chat, conversation]
-        question.submit(ctl.respond, ask_inputs, outputs, api_name="ask", concurrency_limit=8)
-        send.click(ctl.respond, ask_inputs, outputs, api_visibility="private", concurrency_limit=8)
-        chat.example_select(
-            lambda evt: evt.value["text"], None, question, api_visibility="private"
-        ).then(ctl.respond, ask_inputs, outputs, api_visibility="private", concurrency_limit=8)
-        new_chat.click(
-            lambda: ([], "", render.chips_bar(None), [], None, gr.update(value="", visible=False)),
-            None,
-            [*outputs, exported],
-            api_visibility="private",
+        streaming = {"concurrency_limit": 8, "show_progress": "minimal"}
+        question.submit(ctl.respond, ask_inputs, outputs, api_name="ask", **streaming)
+        send.click(ctl.respond, ask_inputs, outputs, api_visibility="private", **streaming)
+        chat.example_select(pick_example, None, question, api_visibility="private").then(
+            ctl.respond, ask_inputs, outputs, api_visibility="private", concurrency_limit=8
         )
+        for clearing in (new_chat.click, chat.clear):
+            clearing(fresh_start, None, [*outputs, exported], api_visibility="private")
         export.click(ctl.export, last_answer, exported, api_visibility="private")
         bridge.click(ctl.show_clause, bridge, panel, api_name="clause")
         section.change(ctl.pick_section, section, [panel, paragraph], api_visibility="private")
         paragraph.change(ctl.show_clause, paragraph, panel, api_visibility="private")
-        blocks.load(ctl.on_load, None, panel, api_visibility="private")
+        blocks.load(ctl.on_load, None, panel, api_visibility="private", show_progress="hidden")
     return blocks
 
 
