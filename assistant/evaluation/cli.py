@@ -8,10 +8,11 @@ written: ``python -m assistant.evaluation.cli eval-retrieval``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -64,9 +65,119 @@ def eval_retrieval(
         console.print(f"Report written to {json_out}")
 
 
+def eval_meta(
+    json_out: Annotated[Path | None, typer.Option(help="Write the report as JSON.")] = None,
+    check: Annotated[bool, typer.Option(help="Exit 1 when a target is missed.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the perturbation choices.")] = 7,
+) -> None:
+    """Measure the grounding metric: catch rate of perturbed sentences, false-flag rate."""
+    from assistant.evaluation.meta_eval import run_meta_eval
+
+    console = Console()
+    services = _services()
+    report = run_meta_eval(services.corpus.clauses, services.grounding, seed)
+    _print_meta(report.model_dump(), console)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    if check and not report.passed:
+        raise typer.Exit(1)
+
+
+def eval_command(
+    dataset: Annotated[Path, typer.Option(help="End-to-end gold set (JSONL).")] = GOLD_SET,
+    generator: Annotated[
+        str | None, typer.Option(help="Generator to evaluate (default: from settings).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: evals/out/<timestamp>).")
+    ] = None,
+    baselines: Annotated[
+        bool, typer.Option(help="Also score the naive LangChain RAG and BM25 alone.")
+    ] = False,
+    meta: Annotated[bool, typer.Option(help="Also run the grounding meta-evaluation.")] = True,
+    check: Annotated[bool, typer.Option(help="Exit 1 when a threshold is missed.")] = False,
+    thresholds: Annotated[Path, typer.Option(help="Threshold file (TOML).")] = THRESHOLDS,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+) -> None:
+    """Run the assistant over a gold set; write results.jsonl, summary.json and a report."""
+    import datetime as dt
+    import os
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from assistant.evaluation.datasets import DatasetError, load_gold
+    from assistant.evaluation.report import apply_thresholds, load_thresholds, write_run
+    from assistant.evaluation.runner import evaluate
+
+    console = Console()
+    try:
+        items = load_gold(dataset)[:limit]
+        gate = load_thresholds(thresholds) if check else None
+    except (DatasetError, OSError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    services = _services(**({"generator": generator} if generator else {}))
+    run = evaluate(services, items, baselines, dataset=str(dataset))
+    if meta:
+        from assistant.evaluation.meta_eval import run_meta_eval
+
+        report = run_meta_eval(services.corpus.clauses, services.grounding)
+        run.summary["meta_eval"] = report.model_dump()
+    failures = apply_thresholds(run.summary, gate, thresholds) if gate else []
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    paths = write_run(run, out or PROJECT_ROOT / "evals" / "out" / stamp, services.corpus)
+    _print_summary(run.summary, console)
+    console.print(f"Report: {paths['report.html']}  (results: {paths['results.jsonl']})")
+    if failures:
+        console.print(f"[red]{len(failures)} threshold(s) missed:[/red]")
+        for failure in failures:
+            console.print(f"  - {failure}")
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: dict[str, Any], console: Console) -> None:
+    from assistant.evaluation.report import HEADLINES, flatten, fmt
+
+    systems = summary["systems"]
+    table = Table(title=f"Evaluation ({summary['questions']} questions)")
+    table.add_column("metric")
+    for name in systems:
+        table.add_column(name, justify="right")
+    flat = {name: flatten(data) for name, data in systems.items()}
+    extra = {
+        "invalid citations": "citations.invalid",
+        "latency p50 (s)": "latency.p50",
+        "latency p95 (s)": "latency.p95",
+        "errors": "errors",
+    }
+    for label, key in {**HEADLINES, **extra}.items():
+        table.add_row(label, *(fmt(flat[name].get(key)) for name in systems))
+    console.print(table)
+    if summary.get("meta_eval"):
+        _print_meta(summary["meta_eval"], console)
+
+
+def _print_meta(meta: dict[str, Any], console: Console) -> None:
+    from assistant.evaluation.report import fmt
+
+    table = Table(title="Meta-evaluation of the grounding metric")
+    for column in ("case kind", "cases", "flagged", "share flagged"):
+        table.add_column(column, justify="left" if column == "case kind" else "right")
+    for kind in meta["kinds"]:
+        table.add_row(kind["kind"], str(kind["cases"]), str(kind["flagged"]), fmt(kind["rate"]))
+    console.print(table)
+    console.print(
+        f"Catch rate: {meta['catch_rate']:.1%} of {meta['perturbed_cases']} perturbed sentences "
+        f"(target >= {meta['catch_target']:.0%}). False-flag rate: {meta['false_flag_rate']:.1%} "
+        f"of {meta['correct_cases']} correct sentences (target <= {meta['false_flag_target']:.0%})."
+    )
+
+
 def register_eval_commands(app: typer.Typer) -> None:
     """Add ``eval-retrieval``, ``eval`` and ``eval-meta`` to the assistant's CLI."""
     app.command("eval-retrieval")(eval_retrieval)
+    app.command("eval")(eval_command)
+    app.command("eval-meta")(eval_meta)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,15 @@ def footnoted(text: str, citations: list[Citation]) -> str:
     return MARKER_RE.sub(replace, text)
 
 
+def _text(text: str) -> str:
+    """Text with ``<``, ``>`` and ``&`` escaped, so pasted Markdown never carries live HTML."""
+    return html.escape(text.strip(), quote=False)
+
+
 def footnote(number: int, citation: Citation) -> str:
     """One footnote: id and heading, the clause's own wording quoted, then the source."""
-    heading = f" — {citation.heading}" if citation.heading else ""
-    quote = " ".join(citation.text.split())
+    heading = f" — {_text(citation.heading)}" if citation.heading else ""
+    quote = _text(" ".join(citation.text.split()))
     return (
         f"[^{number}]: {citation.clause_id}{heading}. “{quote}” "
         f"{citation.instrument}, <{citation.url}>"
@@ -44,15 +49,15 @@ def answer_markdown(answer: Answer, *, include_question: bool = True) -> str:
     nearest clauses)."""
     parts: list[str] = []
     if include_question:
-        parts.append(f"**Question:** {' '.join(answer.question.split())}")
+        parts.append(f"**Question:** {_text(answer.question)}")
     if answer.abstained:
         parts.append("> **Not covered by the Recommendation.**")
-        parts.append(answer.answer.strip())
+        parts.append(_text(answer.answer))
         if answer.related:
             nearest = "\n".join(f"- {c.label} ({c.instrument}, <{c.url}>)" for c in answer.related)
             parts.append(f"Nearest clauses:\n\n{nearest}")
         return "\n\n".join(parts) + "\n"
-    parts.append(footnoted(answer.answer.strip(), answer.citations))
+    parts.append(footnoted(_text(answer.answer), answer.citations))
     notes = [footnote(n, c) for n, c in enumerate(answer.citations, start=1)]
     if notes:
         parts.append("\n".join(notes))

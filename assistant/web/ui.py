@@ -135,6 +135,10 @@ class ChatController:
         instrument = corpus.instrument_by_id[clause.instrument_id]
         return render.clause_panel(clause, instrument, corpus.children(clause))
 
+    def browse_clause(self, clause_id: str | None) -> Any:
+        """A clause picked in the browser; nothing to do when the list was just reset."""
+        return self.show_clause(clause_id) if clause_id else gr.skip()
+
     def on_load(self, request: gr.Request) -> str:
         """Open ``?clause=ID`` from the address (chips work even when scripts are off)."""
         clause_id = request.query_params.get("clause") if request else None
@@ -192,6 +196,7 @@ def build_ui(services: Services) -> gr.Blocks:
             with gr.Column(scale=3, min_width=380):
                 chat = gr.Chatbot(
                     label="Conversation",
+                    show_label=False,
                     elem_id="chat",
                     height=540,
                     examples=[{"text": q} for q in EXAMPLES],
@@ -214,10 +219,8 @@ def build_ui(services: Services) -> gr.Blocks:
                 )
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="send", scale=2)
-                    new_chat = gr.Button("New conversation", elem_id="new-chat", scale=1)
-                    export = gr.Button(
-                        "Export answer as Markdown", elem_id="export-button", scale=1
-                    )
+                    new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
+                    export = gr.Button("Export Markdown", elem_id="export-button", scale=1)
                 exported = gr.Code(
                     language="markdown",
                     label="Latest answer as Markdown, with footnoted citations",
@@ -256,7 +259,7 @@ def build_ui(services: Services) -> gr.Blocks:
         export.click(ctl.export, last_answer, exported, api_visibility="private")
         bridge.click(ctl.show_clause, bridge, panel, api_name="clause")
         section.change(ctl.pick_section, section, [panel, paragraph], api_visibility="private")
-        paragraph.change(ctl.show_clause, paragraph, panel, api_visibility="private")
+        paragraph.change(ctl.browse_clause, paragraph, panel, api_visibility="private")
         blocks.load(ctl.on_load, None, panel, api_visibility="private", show_progress="hidden")
     return blocks
 
