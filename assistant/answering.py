@@ -34,7 +34,7 @@ from assistant.search import HybridSearch
 from assistant.settings import Settings
 from assistant.store import utc_now
 
-UNKNOWN_SUBJECT_PENALTY = 0.12
+UNKNOWN_SUBJECT_PENALTY = 0.2
 UNKNOWN_CONTEXT_PENALTY = 0.03
 RELATED_SUGGESTIONS = 3
 FALSE_PREMISE_RE = re.compile(
@@ -111,8 +111,10 @@ class AnswerService:
         return cleaned
 
     def _answer(self, question: str, history: list[ChatMessage]) -> Answer:
-        scope = self.scope.check(question)
+        scope = self._premise_check(self.scope.check(question, self.search.rewriter.rewrite))
         notices = [self.phrases["notice"]["injection_ignored"]] if scope.injection else []
+        if scope.harmful:
+            return self._refusal(question, question, [], self.phrases["refusal"]["not_covered"], notices)
         if scope.only_injection:
             return self._refusal(question, question, [], self.phrases["refusal"]["injection_only"], notices)
         standalone = condense(scope.question, history, set(self.corpus.by_id))
@@ -123,6 +125,16 @@ class AnswerService:
         if FALSE_PREMISE_RE.search(scope.question):
             notices.append(self.phrases["notice"]["premise"])
         return self._generate(question, standalone, hits, notices)
+
+    def _premise_check(self, scope: ScopeCheck) -> ScopeCheck:
+        """'Why does it require blockchain?': a claimed requirement about something the text
+        never mentions is a question about that thing, which the text does not cover."""
+        if FALSE_PREMISE_RE.search(scope.question):
+            unknown = self.scope.unknown_words(scope.question)
+            if unknown:
+                scope.unknown_names = list(dict.fromkeys([*scope.unknown_names, *unknown]))
+                scope.names_are_subject = True
+        return scope
 
     def _refusal_reason(self, scope: ScopeCheck, hits: list[ScoredClause]) -> str | None:
         """Why the corpus does not answer this question, or None when it does."""

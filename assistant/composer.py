@@ -25,6 +25,7 @@ OPERATIVE_KINDS = (ClauseKind.PARAGRAPH, ClauseKind.SUBITEM, ClauseKind.DEFINITI
 REPEAT_OVERLAP = 0.9
 # On a near tie, what governments should do beats the background text around it.
 OPERATIVE_PREFERENCE = 0.05
+CHILD_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,7 @@ class Composer:
         """Containers and section lead-ins ('II. RECOMMENDS that ...') are no answer by themselves."""
         if "reference" in hit.matched_by:
             return True
-        if hit.clause.kind == ClauseKind.CONTAINER:
-            return False
-        return not (hit.clause.kind == ClauseKind.SECTION and self.corpus.children(hit.clause))
+        return hit.clause.kind != ClauseKind.CONTAINER
 
     def select(self, question: str, hits: Sequence[ScoredClause]) -> list[Clause]:
         """The clauses worth citing, most relevant first.
@@ -74,6 +73,14 @@ class Composer:
         if not usable:
             return []
         primary = usable[0]
+        if "reference" in primary.matched_by and self.corpus.children(primary.clause):
+            inside = [
+                h
+                for h in usable[1:4]
+                if "reference" not in h.matched_by and self._within(h.clause, primary.clause)
+            ]
+            if primary.clause.kind == ClauseKind.SECTION and inside:
+                primary = inside[0]  # "public value in Section I": the section only narrows
         if primary.clause.kind not in OPERATIVE_KINDS and "reference" not in primary.matched_by:
             near = [
                 h
@@ -100,16 +107,36 @@ class Composer:
             ]
         expanded: list[Clause] = []
         for clause in chosen:
-            children = self.corpus.children(clause)
-            broad = clause is primary.clause and clause.kind == ClauseKind.PARAGRAPH
-            if broad and children:
-                expanded.append(clause)
-                expanded.extend(children[:MAX_PARAGRAPH_EXPANSION])
-            else:
-                expanded.append(clause)
+            expanded.append(clause)
+            if clause is primary.clause:
+                expanded.extend(self._expansion(primary, hits))
         unique = list({c.key: c for c in expanded}.values())
         limit = max(self.max_clauses, MAX_PARAGRAPH_EXPANSION + 1)
         return unique[:limit]
+
+    def _within(self, clause: Clause, ancestor: Clause) -> bool:
+        parent = clause.parent_id
+        while parent:
+            if parent == ancestor.clause_id and clause.instrument_id == ancestor.instrument_id:
+                return True
+            above = self.corpus.get(parent, clause.instrument_id)
+            parent = above.parent_id if above else None
+        return False
+
+    def _expansion(self, primary: ScoredClause, hits: Sequence[ScoredClause]) -> list[Clause]:
+        """Sub-items (or paragraphs) under the best clause that the answer should include: those
+        the question also matched, or all of them for a question about the whole paragraph."""
+        children = self.corpus.children(primary.clause)
+        if not children:
+            return []
+        if "reference" in primary.matched_by or primary.clause.kind == ClauseKind.SECTION:
+            return children[:MAX_PARAGRAPH_EXPANSION]
+        floor = (primary.dense or 0.0) - CHILD_MARGIN
+        keys = {c.key for c in children}
+        matched = [
+            h.clause for h in hits if h.clause.key in keys and h.dense is not None and h.dense >= floor
+        ]
+        return matched or children[:MAX_PARAGRAPH_EXPANSION]
 
     def compose(self, question: str, hits: Sequence[ScoredClause]) -> list[ComposedSentence]:
         return _without_repeats(self._compose(question, hits))
@@ -175,6 +202,9 @@ class Composer:
         if clause.kind == ClauseKind.SECTION:
             verb, _, rest = clause.text.partition(" ")
             subject = self.phrases["section_subject"]
+            rest = rest.rstrip(":")
+            if rest.endswith((" which", " should")):
+                rest += " " + self.phrases["section_lead_in"]
             return [ComposedSentence(f"{subject} {verb.lower()} {rest}", clause.clause_id)]
         if clause.kind == ClauseKind.BACKGROUND:
             return [ComposedSentence(s, clause.clause_id) for s in self._best_sentences(clause.text, question)]

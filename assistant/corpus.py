@@ -80,8 +80,8 @@ class Corpus:
         digest = hashlib.sha256()
         instruments = []
         for meta_path in sorted(directory.glob("*.toml")):
-            if meta_path.name == GLOSSARY_FILE:
-                continue
+            if meta_path.name.startswith("glossary"):
+                continue  # glossary.toml, glossary-fr.toml: query aids, not instruments
             item = _load_instrument(meta_path, digest)
             instruments.append(item)
         if not instruments:

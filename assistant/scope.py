@@ -14,6 +14,7 @@ The final call combines them with retrieval relevance (``assistant.answering``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,7 +23,7 @@ from assistant.corpus import Corpus
 INJECTION_PATTERNS = [
     r"\bignore\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
     r"\bdisregard\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
-    r"\bforget\b.{0,40}\b(?:instruction|rule|prompt|everything)",
+    r"\bforget\b.{0,40}\b(?:instruction|rule|prompt|everything|text|document|context|corpus)",
     r"\b(?:system|developer|hidden|initial)\s+(?:prompt|message|instruction)",
     r"\b(?:reveal|print|show|repeat|output|display)\b.{0,30}\b(?:prompt|instruction|configuration|api key|secret)",
     r"\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\brole-?play\b",
@@ -34,6 +35,11 @@ INJECTION_PATTERNS = [
     r"\bfrom now on\b",
 ]
 INJECTION_RE = re.compile("|".join(INJECTION_PATTERNS), re.IGNORECASE)
+HARMFUL_RE = re.compile(
+    r"\b(?:break into|hack into|bypass (?:the )?(?:security|authentication|login)|"
+    r"write (?:malware|a virus|ransomware)|steal (?:passwords|data|credentials))\b",
+    re.IGNORECASE,
+)
 SENTENCE_RE = re.compile(r"(?<=[.!?:;])\s+|\n+")
 QUANTITY_RE = re.compile(
     r"\b(?:how (?:many|much|long|often)|what (?:percentage|percent|share|amount|number|rate|"
@@ -41,13 +47,20 @@ QUANTITY_RE = re.compile(
     r"deadline|how many days|which year)\b",
     re.IGNORECASE,
 )
+# A quantity with its unit ("three years", "13 OECD Member countries", "5 %"); dates and council
+# references ("C(80)58") are not figures a question about amounts could be answered with.
 FIGURE_RE = re.compile(
-    r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirteen|fifteen)\b",
+    r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirteen|"
+    r"fifteen|twenty|hundred)\s*(?:%|per ?cent|percent|(?:[A-Z]+\s+)?(?:years?|months?|weeks?|"
+    r"days?|hours?|euros?|dollars?|million|billion|countries|members?|member countries|"
+    r"projects?|agencies|staff|people))\b",
     re.IGNORECASE,
 )
 PROPER_NAME_RE = re.compile(
-    r"\b(?:[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|[A-Za-z]*\d+[A-Za-z]+[\w.]*)\b"
+    r"\b(?:[A-Za-z]*[a-z][A-Z]\w*|[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|"
+    r"[A-Za-z]*\d+[A-Za-z]+[\w.]*|(?:19|20)\d\d)\b"
 )
+ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,}[a-z]*|[A-Za-z]*[a-z][A-Z]\w*)$")
 # Words capitalised for emphasis or at a sentence start in questions; never names.
 COMMON_CAPITALISED = frozenset(
     """what which who whom whose when where why how does do did is are was were can could should
@@ -67,6 +80,7 @@ class ScopeCheck:
     unknown_names: list[str] = field(default_factory=list)
     names_are_subject: bool = False
     asks_for_figure: bool = False
+    harmful: bool = False
 
     @property
     def only_injection(self) -> bool:
@@ -86,22 +100,40 @@ class ScopeGuard:
         for item in self.corpus.instruments:
             texts += [item.instrument.title, item.instrument.id, item.instrument.council_ref]
         texts += list(self.corpus.glossary)
+        texts += [q for c in self.corpus.clauses for q in self.corpus.paraphrases(c)]
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[\w'-]+", text))
         return frozenset(words)
 
-    def check(self, question: str) -> ScopeCheck:
+    def check(self, question: str, rewrite: Callable[[str], str] = str) -> ScopeCheck:
+        """``rewrite`` (typo fixing, French terms) is applied to the legitimate part before
+        names are looked up, so a misspelt or French word is not taken for a name."""
         sentences = [s for s in SENTENCE_RE.split(question.strip()) if s.strip()]
         injected = [s for s in sentences if INJECTION_RE.search(s)]
         legitimate = " ".join(s for s in sentences if s not in injected).strip()
-        names = self.unknown_names(legitimate)
+        names = self.unknown_names(rewrite(legitimate))
         return ScopeCheck(
             question=legitimate,
             injection=injected,
             unknown_names=names,
             names_are_subject=any(_is_subject(name, legitimate) for name in names),
             asks_for_figure=bool(QUANTITY_RE.search(legitimate)),
+            harmful=bool(HARMFUL_RE.search(question)),
         )
+
+    def unknown_words(self, question: str) -> list[str]:
+        """Content words of the question that the corpus never uses (e.g. 'blockchain')."""
+        from assistant.lexical import tokenize
+
+        known = self.stemmed_vocabulary
+        words = re.findall(r"[A-Za-z][A-Za-z-]{3,}", question)
+        return [w for w in words if tokenize(w) and all(t not in known for t in tokenize(w))]
+
+    @cached_property
+    def stemmed_vocabulary(self) -> frozenset[str]:
+        from assistant.lexical import tokenize
+
+        return frozenset(t for word in self.vocabulary for t in tokenize(word))
 
     def unknown_names(self, question: str) -> list[str]:
         """Proper names / acronyms in the question that appear nowhere in the corpus."""
@@ -119,7 +151,10 @@ class ScopeGuard:
 
 def _is_subject(name: str, question: str) -> bool:
     """Is the question about the name ("X's law", "what does X require", "X or Y"), rather than
-    mentioning it as context ("our ministry in X")?"""
+    mentioning it as context ("our ministry in X")? Unknown acronyms and product-style names
+    (laws, standards, vendors: GDPR, eIDAS, FedRAMP) and years are taken as the subject."""
+    if ACRONYM_RE.match(name) or re.fullmatch(r"(?:19|20)\d\d", name):
+        return True
     n = re.escape(name)
     patterns = [
         rf"{n}'s\b",
@@ -132,5 +167,5 @@ def _is_subject(name: str, question: str) -> bool:
 
 
 def states_a_figure(text: str) -> bool:
-    """True when a clause's wording contains a number (amount, count, period)."""
-    return bool(FIGURE_RE.search(text))
+    """True when a clause's wording states a quantity (amount, count, period)."""
+    return bool(FIGURE_RE.search(re.sub(r"\[[^\]]*\]", "", text)))

@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.corpus import Corpus
 from assistant.lexical import LexicalIndex, expand_with_glossary, tokenize
 from assistant.models import Clause, ScoredClause
+from assistant.query import QueryRewriter
 from assistant.references import resolve_references
 from assistant.settings import Settings
 from assistant.store import ChromaStore, StoreUnavailable
@@ -32,12 +33,18 @@ class HybridSearch:
     """Ranks the corpus's clauses for a question."""
 
     def __init__(
-        self, settings: Settings, corpus: Corpus, embeddings: Embeddings, store: ChromaStore
+        self,
+        settings: Settings,
+        corpus: Corpus,
+        embeddings: Embeddings,
+        store: ChromaStore,
+        rewriter: QueryRewriter | None = None,
     ) -> None:
         self.settings = settings
         self.corpus = corpus
         self.embeddings = embeddings
         self.store = store
+        self.rewriter = rewriter or QueryRewriter(corpus)
         self.lexical = LexicalIndex(corpus, settings.use_paraphrases)
         self._active: tuple[str, float] | None = None
         self._lock = threading.Lock()
@@ -65,6 +72,7 @@ class HybridSearch:
     def search(self, question: str, top_k: int | None = None) -> list[ScoredClause]:
         top_k = top_k or self.settings.top_k
         referenced = resolve_references(question, self.corpus.by_id.keys())
+        question = self.rewriter.rewrite(question)
         expansions = expand_with_glossary(question, self.corpus.glossary) if self.settings.use_glossary else []
         dense = self._dense(question)
         lexical = self.lexical.search(tokenize(" ".join([question, *expansions])), n=50)

@@ -13,13 +13,14 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answering import AnswerService
 from assistant.corpus import Corpus
-from assistant.embeddings import make_embeddings
+from assistant.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
 from assistant.grounding import GroundingChecker
 from assistant.guard import GroundingGuard
 from assistant.ingest import IndexService
 from assistant.llm import make_generator
 from assistant.offline import configure_offline
 from assistant.prompts import PromptLibrary
+from assistant.query import QueryRewriter
 from assistant.retriever import ClauseRetriever
 from assistant.search import HybridSearch
 from assistant.settings import Settings
@@ -52,8 +53,14 @@ class Services:
         return IndexService(self.settings, self.corpus, self.embeddings, self.store)
 
     @cached_property
+    def rewriter(self) -> QueryRewriter:
+        model = self.settings.embedding_model
+        dictionary = None if model == FAKE_MODEL else resolve_model_path(model) / "vocab.txt"
+        return QueryRewriter(self.corpus, self.settings.corpus_dir / "glossary-fr.toml", dictionary)
+
+    @cached_property
     def search(self) -> HybridSearch:
-        return HybridSearch(self.settings, self.corpus, self.embeddings, self.store)
+        return HybridSearch(self.settings, self.corpus, self.embeddings, self.store, self.rewriter)
 
     @cached_property
     def retriever(self) -> ClauseRetriever:

@@ -15,6 +15,7 @@ what the model was actually shown (the system prompt, the clauses labelled with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -52,9 +53,7 @@ class RecordedRequest:
 
     def content_of(self, role: str) -> str:
         """All text the request sent under ``role`` (system, user, ...), joined."""
-        return "\n".join(
-            str(m.get("content", "")) for m in self.messages if m.get("role") == role
-        )
+        return "\n".join(str(m.get("content", "")) for m in self.messages if m.get("role") == role)
 
     @property
     def text(self) -> str:
@@ -146,16 +145,17 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def handle(self) -> None:
-            try:
+            # The client may have given up (a timeout test): nothing is left to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 super().handle()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test): nothing left to answer
 
         def do_GET(self) -> None:
             fake._record(RecordedRequest("GET", self.path, dict(self.headers), None))
             if self.path.rstrip("/").endswith("/v1/models"):
                 created = int(time.time())
-                data = [{"id": fake.model, "object": "model", "created": created, "owned_by": "fake"}]
+                data = [
+                    {"id": fake.model, "object": "model", "created": created, "owned_by": "fake"}
+                ]
                 self._send_json(200, {"object": "list", "data": data})
             else:
                 self._send_json(404, {"error": {"message": f"no route {self.path}"}})

@@ -38,7 +38,7 @@ def services_with(real_settings: Settings, **update: object) -> Services:
 
 
 @pytest.fixture(scope="module")
-def guarded(real_settings: Settings) -> TestClient:
+def guarded(real_services: Services, real_settings: Settings) -> TestClient:
     """An API with keys, a small rate limit, tight sizes and a CORS allow-list."""
     services = services_with(
         real_settings,
@@ -163,7 +163,10 @@ def test_same_request_same_answer_on_independent_replicas(
 ) -> None:
     """No conversation state on the server: another app instance answers identically."""
     other = TestClient(create_app(services_with(real_settings), with_ui=False))
-    history = [{"role": "user", "content": FUNDING}, {"role": "assistant", "content": "See [IV.9]."}]
+    history = [
+        {"role": "user", "content": FUNDING},
+        {"role": "assistant", "content": "See [IV.9]."},
+    ]
     body = {"question": "Who should be involved?", "history": history}
     one, two = client.post("/v1/ask", json=body).json(), other.post("/v1/ask", json=body).json()
     assert (one["answer"], one["citations"]) == (two["answer"], two["citations"])

@@ -29,7 +29,16 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
@@ -38,7 +47,10 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)

@@ -54,4 +54,6 @@ def test_only_allowed_ids_survive_even_if_they_exist_elsewhere() -> None:
 
 
 def test_strip_citations_leaves_the_prose() -> None:
-    assert strip_citations("Do this [IV.9.i][IV.9.ii] per [C(2014)88].") == "Do this per [C(2014)88]."
+    assert (
+        strip_citations("Do this [IV.9.i][IV.9.ii] per [C(2014)88].") == "Do this per [C(2014)88]."
+    )

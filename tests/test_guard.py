@@ -25,7 +25,9 @@ def test_supported_sentences_pass_and_invented_ones_are_removed(real_services: S
 
 
 def test_invalid_and_unretrieved_ids_are_dropped(real_services: Services) -> None:
-    text = "Projects above a certain budget threshold need a value proposition [IV.99][XI.2][IV.9.i]."
+    text = (
+        "Projects above a certain budget threshold need a value proposition [IV.99][XI.2][IV.9.i]."
+    )
     result = real_services.guard.check(text, ALLOWED)
     assert result.text.endswith("[IV.9.i].")
     assert set(result.dropped) == {"IV.99", "XI.2"}
@@ -46,7 +48,8 @@ def test_swapped_citation_and_altered_facts_are_caught(real_services: Services) 
 
 def test_uncited_but_supported_sentence_gets_its_citation(real_services: Services) -> None:
     result = real_services.guard.check(
-        "Governments should involve key stakeholders in the definition of the business case.", ALLOWED
+        "Governments should involve key stakeholders in the definition of the business case.",
+        ALLOWED,
     )
     assert result.cited == ["IV.9.ii"] and result.text.endswith("[IV.9.ii].")
 

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.web.app_factory import create_app
-from assistant.web.openai_compat import annotations
+from assistant.web.openai_compat import url_annotations
 from assistant.web.schemas import MODEL_ID
 
 pytestmark = pytest.mark.integration
@@ -56,7 +56,8 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server_url(real_settings: Settings) -> Iterator[str]:
+def server_url(real_services: Services, real_settings: Settings) -> Iterator[str]:
+    """A server with an API key, over the session's index (built by ``real_services``)."""
     services = Services(real_settings.model_copy(update={"api_keys": [SecretStr(KEY)]}))
     with serve(create_app(services, with_ui=False)) as url:
         yield url
@@ -171,6 +172,6 @@ def test_annotation_spans_are_exact() -> None:
     content = "A [IV.9.i]. B [C(2014)88] [IV.9.i][IV.9]."
     spans = [
         (a["url_citation"]["start_index"], a["url_citation"]["end_index"])
-        for a in annotations(content, [cite])
+        for a in url_annotations(content, [cite])
     ]
     assert [content[s:e] for s, e in spans] == ["[IV.9.i]", "[IV.9.i]"]

@@ -12,7 +12,10 @@ from assistant.parser import ClauseParser, clean_text, heading_of, related_instr
 from assistant.settings import PROJECT_ROOT
 
 SHARED_SOURCE = (
-    PROJECT_ROOT.parent / "shared" / "corpus-source" / "oecd-legal-0406-digital-government-strategies.txt"
+    PROJECT_ROOT.parent
+    / "shared"
+    / "corpus-source"
+    / "oecd-legal-0406-digital-government-strategies.txt"
 )
 EXPECTED_IDS = (
     ["background"] + [f"background.{n}" for n in range(1, 17)]
@@ -111,7 +114,9 @@ def test_metadata(corpus: Corpus) -> None:
 
 @pytest.mark.skipif(not SHARED_SOURCE.exists(), reason="shared source text not beside the repo")
 def test_corpus_text_is_the_source_unaltered() -> None:
-    assert (PROJECT_ROOT / "corpus" / "oecd-legal-0406.txt").read_bytes() == SHARED_SOURCE.read_bytes()
+    assert (
+        PROJECT_ROOT / "corpus" / "oecd-legal-0406.txt"
+    ).read_bytes() == SHARED_SOURCE.read_bytes()
 
 
 def test_clean_text_and_heading_helpers() -> None:
@@ -139,7 +144,9 @@ def test_fixture_instrument_in_the_same_layout(tmp_path: Path) -> None:
         "III.3", "III.3.i", "III.3.ii", "IV",
     ]  # fmt: skip
     by_id = {c.clause_id: c for c in clauses}
-    assert by_id["II.1.ii"].text.endswith("within one hour of its failure, using spare lenses stored on site;")
+    assert by_id["II.1.ii"].text.endswith(
+        "within one hour of its failure, using spare lenses stored on site;"
+    )
     assert by_id["III.3.ii"].parent_id == "III.3"
     assert by_id["II.1"].heading == "Keep every lamp lit through the night"
     assert [r.council_ref for r in related_instruments(clauses)] == ["C(2019)7"]

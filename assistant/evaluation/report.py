@@ -294,6 +294,8 @@ def blocks(summary: dict[str, Any], records: Sequence[QuestionRecord]) -> list[B
 def to_markdown(content: Sequence[Block]) -> str:
     lines: list[str] = []
     for kind, value in content:
+        if lines and lines[-1] and kind != "li":
+            lines.append("")  # a list ends before any other block
         if kind in ("h1", "h2", "h3"):
             lines += ["#" * int(kind[1]) + " " + value, ""]
         elif kind == "p":

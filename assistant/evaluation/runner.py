@@ -89,30 +89,30 @@ class AssistantSystem:
     def __init__(self, services: Services, name: str = ASSISTANT) -> None:
         self.services = services
         self.name = name
-        self.known = {c.clause_id for c in services.corpus.clauses}
 
     def respond(self, item: GoldItem) -> Response:
         answer = self.services.answers.ask(item.question, list(item.history) or None)
-        return self.to_response(answer)
+        return answer_to_response(answer, self.services.corpus)
 
-    def to_response(self, answer: Answer) -> Response:
-        """Citations and sentences read back from the answer. Invalid ids are also looked for
-        in the text itself, so a citation the answer object silently lost is still counted."""
-        cited = [c.clause_id for c in answer.citations]
-        in_text = parse_citations(answer.answer, self.known)
-        invalid = sorted({*in_text.dropped, *(c for c in cited if c not in self.known)})
-        shown = [s for s in answer.grounding.sentences if s.action != "removed"]
-        sentences = [(s.sentence, list(s.cited)) for s in shown] or split_sentences(answer.answer)
-        corpus = self.services.corpus
-        return Response(
-            answer=answer.answer,
-            abstained=answer.abstained,
-            retrieved=[frozenset({r.clause_id}) for r in answer.retrieved],
-            contexts=[c.text for r in answer.retrieved if (c := corpus.get(r.clause_id))],
-            citations=cited,
-            sentences=None if answer.abstained else sentences,
-            invalid=invalid,
-        )
+
+def answer_to_response(answer: Answer, corpus: Corpus) -> Response:
+    """Citations and sentences read back from an answer. Invalid ids are also looked for in the
+    text itself, so a citation the answer object silently lost is still counted."""
+    known = {c.clause_id for c in corpus.clauses}
+    cited = [c.clause_id for c in answer.citations]
+    in_text = parse_citations(answer.answer, known)
+    invalid = sorted({*in_text.dropped, *(c for c in cited if c not in known)})
+    shown = [s for s in answer.grounding.sentences if s.action != "removed"]
+    sentences = [(s.sentence, list(s.cited)) for s in shown] or split_sentences(answer.answer)
+    return Response(
+        answer=answer.answer,
+        abstained=answer.abstained,
+        retrieved=[frozenset({r.clause_id}) for r in answer.retrieved],
+        contexts=[c.text for r in answer.retrieved if (c := corpus.get(r.clause_id))],
+        citations=cited,
+        sentences=None if answer.abstained else sentences,
+        invalid=invalid,
+    )
 
 
 class Scorer:

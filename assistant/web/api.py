@@ -26,6 +26,7 @@ from assistant.web.schemas import (
     ClauseNode,
     ClauseOut,
     ClauseTree,
+    ErrorDetail,
     ErrorResponse,
     Health,
     InstrumentTree,
@@ -197,7 +198,9 @@ def readyz(request: Request) -> Any:
         index=collection is not None,
         collection=collection,
         clauses=len(services.corpus.clauses) if collection else 0,
-        error=None if collection else {"code": "not_ready", "message": problem or "Not ready."},
+        error=None
+        if collection
+        else ErrorDetail(code="not_ready", message=problem or "Not ready."),
     )
     return JSONResponse(ready.model_dump(mode="json"), status_code=200 if collection else 503)
 

@@ -104,10 +104,13 @@ def user_text(text: str) -> str:
 
 
 def chip(citation_id: str, label: str) -> str:
+    """A link chip; in the chat only ``href`` and ``title`` survive Gradio's sanitizer, so the
+    title carries the accessible description and the script reads the id from the link."""
     cid = html.escape(citation_id)
+    title = html.escape(f"Open clause {label}")
     return (
         f'<a class="cite-chip" href="?clause={quote(citation_id)}" data-clause="{cid}" '
-        f'title="{html.escape(label)}" aria-label="Clause {cid}: open its full text">{cid}</a>'
+        f'title="{title}" aria-label="{title}">{cid}</a>'
     )
 
 
@@ -160,8 +163,8 @@ def chips_bar(answer: Answer | None) -> str:
     )
     buttons = " ".join(
         f'<button type="button" class="cite-chip" data-clause="{html.escape(c.clause_id)}" '
-        f'title="{html.escape(c.label)}" aria-label="Open clause {html.escape(c.label)}">'
-        f"{html.escape(c.clause_id)}</button>"
+        f'title="Open clause {html.escape(c.label)}" '
+        f'aria-label="Open clause {html.escape(c.label)}">{html.escape(c.clause_id)}</button>'
         for c in items
     )
     return f'<div class="chips-bar"><span class="chips-title">{title}</span>{buttons}</div>'

@@ -59,7 +59,7 @@ def split_conversation(
     return turns[-1].text(), history[-max_turns:] if max_turns else []
 
 
-def annotations(content: str, citations: list[Citation]) -> list[dict[str, Any]]:
+def url_annotations(content: str, citations: list[Citation]) -> list[dict[str, Any]]:
     """A ``url_citation`` for every ``[ID]`` marker of a cited clause, with its span."""
     by_id = {c.clause_id: c for c in citations}
     found = []
@@ -111,7 +111,7 @@ def completion(answer: Answer) -> dict[str, Any]:
         "role": "assistant",
         "content": content,
         "refusal": None,
-        "annotations": annotations(content, answer.citations),
+        "annotations": url_annotations(content, answer.citations),
     }
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -192,7 +192,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
                         chunk(
                             cid,
                             created,
-                            {"annotations": annotations(streamed, answer.citations)},
+                            {"annotations": url_annotations(streamed, answer.citations)},
                             "stop",
                         )
                     )

@@ -198,7 +198,7 @@ def build_ui(services: Services) -> gr.Blocks:
                     label="Conversation",
                     show_label=False,
                     elem_id="chat",
-                    height=540,
+                    height=500,
                     examples=[{"text": q} for q in EXAMPLES],
                     placeholder=render.placeholder(),
                     buttons=[],
@@ -206,7 +206,9 @@ def build_ui(services: Services) -> gr.Blocks:
                     sanitize_html=True,
                     group_consecutive_messages=False,
                 )
-                chips = gr.HTML(render.chips_bar(None), elem_id="citation-chips")
+                chips = gr.HTML(
+                    render.chips_bar(None), label="Cited clauses", elem_id="citation-chips"
+                )
                 question = gr.Textbox(
                     label="Your question",
                     elem_id="question",
@@ -218,9 +220,11 @@ def build_ui(services: Services) -> gr.Blocks:
                     autofocus=True,
                 )
                 with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="send", scale=2)
-                    new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
-                    export = gr.Button("Export Markdown", elem_id="export-button", scale=1)
+                    send = gr.Button("Ask", variant="primary", elem_id="send", size="md", scale=2)
+                    new_chat = gr.Button("New chat", elem_id="new-chat", size="md", scale=1)
+                    export = gr.Button(
+                        "Export Markdown", elem_id="export-button", size="md", scale=1
+                    )
                 exported = gr.Code(
                     language="markdown",
                     label="Latest answer as Markdown, with footnoted citations",
@@ -231,7 +235,7 @@ def build_ui(services: Services) -> gr.Blocks:
                     buttons=["copy", "download"],
                 )
             with gr.Column(scale=2, min_width=320):
-                panel = gr.HTML(render.panel_intro(), elem_id="clause-panel")
+                panel = gr.HTML(render.panel_intro(), label="Clause text", elem_id="clause-panel")
                 with gr.Accordion("Browse the Recommendation", open=True, elem_id="browser"):
                     section = gr.Dropdown(
                         section_choices(services),
@@ -248,9 +252,22 @@ def build_ui(services: Services) -> gr.Blocks:
 
         outputs = [chat, question, chips, conversation, last_answer]
         ask_inputs = [question, chat, conversation]
-        streaming = {"concurrency_limit": 8, "show_progress": "minimal"}
-        question.submit(ctl.respond, ask_inputs, outputs, api_name="ask", **streaming)
-        send.click(ctl.respond, ask_inputs, outputs, api_visibility="private", **streaming)
+        question.submit(
+            ctl.respond,
+            ask_inputs,
+            outputs,
+            api_name="ask",
+            concurrency_limit=8,
+            show_progress="minimal",
+        )
+        send.click(
+            ctl.respond,
+            ask_inputs,
+            outputs,
+            api_visibility="private",
+            concurrency_limit=8,
+            show_progress="minimal",
+        )
         chat.example_select(pick_example, None, question, api_visibility="private").then(
             ctl.respond, ask_inputs, outputs, api_visibility="private", concurrency_limit=8
         )

@@ -1,0 +1,82 @@
+"""Dataset loading: the shipped gold sets load and only name corpus clauses; a broken line is
+reported with its file and line number instead of being skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import Corpus
+from assistant.evaluation.datasets import (
+    DatasetError,
+    check_clause_ids,
+    load_gold,
+    load_results,
+    load_retrieval,
+)
+
+DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
+
+
+def write(path: Path, *lines: object) -> Path:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def test_shipped_datasets_load_and_cite_only_corpus_clauses(project_root: Path) -> None:
+    retrieval = load_retrieval(DATASETS / "retrieval.jsonl")
+    gold = load_gold(DATASETS / "gold.jsonl")
+    assert len(retrieval) >= 50 and len(gold) >= 200
+    known = {c.clause_id for c in Corpus.load(project_root / "corpus").clauses}
+    check_clause_ids([*retrieval, *gold], known)
+    assert all(not g.gold for g in gold if g.must_refuse)
+    assert all(g.history for g in gold if g.type == "followup")
+
+
+def test_bad_json_names_the_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.jsonl",
+        {"id": "r1", "question": "q", "gold": ["II.1"], "style": "text"},
+        "{oops",
+    )
+    with pytest.raises(DatasetError, match=r"r.jsonl:2: not valid JSON"):
+        load_retrieval(path)
+
+
+def test_missing_and_wrong_fields_are_explained(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", {"id": "r1", "question": "q", "gold": [], "style": "slang"})
+    with pytest.raises(DatasetError, match=r"r.jsonl:1: .*gold.*style"):
+        load_retrieval(path)
+
+
+def test_unknown_question_type_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path / "g.jsonl", {"id": "g1", "question": "q", "type": "poem"})
+    with pytest.raises(DatasetError, match=r"g.jsonl:1: type"):
+        load_gold(path)
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    item = {"id": "r1", "question": "q", "gold": ["II.1"], "style": "text"}
+    with pytest.raises(DatasetError, match="duplicate id 'r1'"):
+        load_retrieval(write(tmp_path / "r.jsonl", item, item))
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="does not exist"):
+        load_gold(tmp_path / "nope.jsonl")
+    with pytest.raises(DatasetError, match="holds no item"):
+        load_gold(write(tmp_path / "empty.jsonl", ""))
+    with pytest.raises(DatasetError, match="does not exist"):
+        load_results(tmp_path / "results.jsonl")
+
+
+def test_unknown_gold_ids_are_listed(tmp_path: Path) -> None:
+    items = load_retrieval(
+        write(
+            tmp_path / "r.jsonl", {"id": "r1", "question": "q", "gold": ["IV.99"], "style": "text"}
+        )
+    )
+    with pytest.raises(DatasetError, match=r"r1: IV\.99"):
+        check_clause_ids(items, {"IV.9"})
