@@ -123,6 +123,30 @@ def search(
     console.print(table)
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the Recommendation.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question with a citation on every sentence (or say it is not covered)."""
+    svc = services()
+    svc.index.ensure()
+    try:
+        answer = svc.answers.ask(question)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return
+    for notice in answer.notices:
+        console.print(f"[yellow]{notice}[/yellow]", highlight=False)
+    console.print(answer.answer, highlight=False)
+    shown = answer.related if answer.abstained else answer.citations
+    for citation in shown:
+        console.print(f"  [dim]{citation.label}[/dim]", highlight=False)
+
+
 def main() -> None:
     app()
 

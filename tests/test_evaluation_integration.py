@@ -41,7 +41,7 @@ def test_runner_on_one_question_per_type(real_services: Services) -> None:
     items = one_per_type()
     run = evaluate(real_services, items, progress=False)
     summary = run.summary["systems"][ASSISTANT]
-    assert METRIC_KEYS <= set(summary)
+    assert set(summary) >= METRIC_KEYS
     assert summary["questions"] == len(items) and summary["errors"] == 0
     assert summary["citations"]["invalid"] == 0
     for level in ("clause", "paragraph"):
