@@ -19,12 +19,11 @@ from assistant.lexical import tokenize
 from assistant.models import Clause, ClauseKind, ScoredClause
 from assistant.representations import sentences
 
-DENSE_MARGIN = 0.06
+# Clauses whose best vector is this close to the best clause's join the answer: measured on the
+# retrieval gold set, 0.1 finds a right clause for 98% of questions at about two clauses an answer.
+DENSE_MARGIN = 0.1
 MAX_PARAGRAPH_EXPANSION = 5
-OPERATIVE_KINDS = (ClauseKind.PARAGRAPH, ClauseKind.SUBITEM, ClauseKind.DEFINITION, ClauseKind.SECTION)
 REPEAT_OVERLAP = 0.9
-# On a near tie, what governments should do beats the background text around it.
-OPERATIVE_PREFERENCE = 0.05
 CHILD_MARGIN = 0.1
 
 
@@ -63,12 +62,8 @@ class Composer:
         return hit.clause.kind != ClauseKind.CONTAINER
 
     def select(self, question: str, hits: Sequence[ScoredClause]) -> list[Clause]:
-        """The clauses worth citing, most relevant first.
-
-        Further clauses join the best one only when they match the question almost as well and
-        are of the same nature: the operative text (what governments should do) is not padded
-        with background paragraphs, and background answers are not padded with operative text.
-        """
+        """The clauses worth citing, most relevant first: the best one, and the next few only
+        when they match the question almost as well."""
         usable = [h for h in hits if self._citable(h)]
         if not usable:
             return []
@@ -81,17 +76,7 @@ class Composer:
             ]
             if primary.clause.kind == ClauseKind.SECTION and inside:
                 primary = inside[0]  # "public value in Section I": the section only narrows
-        if primary.clause.kind not in OPERATIVE_KINDS and "reference" not in primary.matched_by:
-            near = [
-                h
-                for h in usable[1:4]
-                if h.clause.kind in OPERATIVE_KINDS
-                and h.dense is not None
-                and h.dense >= (primary.dense or 0.0) - OPERATIVE_PREFERENCE
-            ]
-            primary = near[0] if near else primary
         chosen = [primary.clause]
-        operative = primary.clause.kind in OPERATIVE_KINDS
         if "reference" in primary.matched_by:
             chosen += [h.clause for h in usable[1:] if "reference" in h.matched_by]
         else:
@@ -103,7 +88,6 @@ class Composer:
                 and h.dense is not None
                 and h.dense >= floor
                 and "reference" not in h.matched_by
-                and (h.clause.kind in OPERATIVE_KINDS) == operative
             ]
         expanded: list[Clause] = []
         for clause in chosen:
