@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
@@ -42,12 +43,17 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
+@lru_cache(maxsize=1024)
+def _source_words(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
+
+
 def lexical_support(sentence: str, clause: Clause) -> float:
     """Share of the sentence's content words found in the clause (with its heading and stems)."""
     words = set(tokenize(strip_citations(sentence)))
     if not words:
         return 1.0
-    source = set(tokenize(" ".join((clause.context, clause.heading, clause.text))))
+    source = _source_words(" ".join((clause.context, clause.heading, clause.text)))
     return len(words & source) / len(words)
 
 
@@ -69,6 +75,13 @@ class GroundingChecker:
         self.embeddings = embeddings
         self.threshold = threshold
         self._clause_vectors: dict[str, list[float]] = {}
+
+    def warm_up(self, clauses: Sequence[Clause]) -> None:
+        """Embed every clause once, in one batch, so no question pays for it."""
+        missing = [c for c in clauses if c.key not in self._clause_vectors]
+        if missing:
+            vectors = self.embeddings.embed_documents([c.embedding_text() for c in missing])
+            self._clause_vectors.update(zip((c.key for c in missing), vectors, strict=True))
 
     def _clause_vector(self, clause: Clause) -> list[float]:
         if clause.key not in self._clause_vectors:

@@ -28,6 +28,12 @@ def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """Stemming is pure Python and the vocabulary is small: stem each word once."""
+    return str(_stemmer().stemWord(word))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content words; hyphenated words also yield their parts."""
     words: list[str] = []
@@ -35,8 +41,7 @@ def tokenize(text: str) -> list[str]:
         words.append(word)
         if "-" in word:
             words.extend(word.split("-"))
-    content = [w for w in words if w not in STOPWORDS and len(w) > 1]
-    return _stemmer().stemWords(content)
+    return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
 def expand_with_glossary(question: str, glossary: dict[str, list[str]]) -> list[str]:

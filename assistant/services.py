@@ -88,3 +88,10 @@ class Services:
             self.prompts,
             make_generator(self.settings, self.prompts),
         )
+
+    def warm_up(self) -> None:
+        """Load the model, check the index and embed the clauses for the guard, before the
+        first question arrives (the web app and the evaluation call this at start)."""
+        self.index.ensure()
+        self.grounding.warm_up(self.corpus.clauses)
+        self.search.rewriter.rewrite("warm up")
