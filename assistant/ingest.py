@@ -18,7 +18,7 @@ from tqdm import tqdm
 from assistant.corpus import Corpus
 from assistant.representations import index_version, representations
 from assistant.settings import Settings
-from assistant.store import ChromaStore, Manifest, utc_now
+from assistant.store import ChromaStore, Manifest, StoreUnavailable, utc_now
 
 ADD_BATCH = 256
 
@@ -58,7 +58,19 @@ class IndexService:
         )
 
     def ensure(self, progress: bool = False) -> IngestReport:
-        """Return the live index, building it when missing or out of date (per settings)."""
+        """Return the live index, building it when missing or out of date (per settings).
+
+        An embedded index folder that cannot be read (corrupt, half-deleted) is moved aside and
+        rebuilt, with a warning, instead of stopping the assistant.
+        """
+        try:
+            return self._ensure(progress)
+        except StoreUnavailable:
+            if self.store.quarantine() is None:
+                raise
+            return self._ensure(progress)
+
+    def _ensure(self, progress: bool) -> IngestReport:
         manifest = self.store.read_manifest()
         if manifest is not None and not self.is_current(manifest):
             if self.settings.on_index_mismatch == "error":

@@ -9,6 +9,8 @@ collection, so a new index is built beside the old one and switched to in one me
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from assistant.settings import Settings
 
 MANIFEST_SUFFIX = "manifest"
+log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
@@ -79,14 +82,38 @@ class ChromaStore:
                     port=self.settings.chroma_port,
                     settings=_client_settings(),
                 )
-            path = self.settings.data_dir / "chroma"
-            path.mkdir(parents=True, exist_ok=True)
-            return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+            self.embedded_path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(
+                path=str(self.embedded_path), settings=_client_settings()
+            )
         except Exception as exc:  # chromadb raises several unrelated types here
             raise StoreUnavailable(f"Cannot open the Chroma store: {exc}") from exc
 
+    @property
+    def embedded_path(self) -> Any:
+        return self.settings.data_dir / "chroma"
+
+    def quarantine(self) -> str | None:
+        """Move an unreadable embedded index aside (kept for inspection) so it can be rebuilt.
+
+        Only the embedded store is ever moved: a Chroma server's data is not this process's.
+        """
+        if self.settings.chroma_mode != "embedded" or not self.embedded_path.exists():
+            return None
+        target = self.embedded_path.with_name(f"chroma.unreadable-{utc_now().replace(':', '')}")
+        self.reset_connection()
+        _forget_cached_system(str(self.embedded_path))
+        shutil.move(str(self.embedded_path), target)
+        log.warning("The index folder could not be read; moved it to %s and rebuilding.", target)
+        return str(target)
+
     def reset_connection(self) -> None:
         """Forget the client so the next call reconnects (after a server restart)."""
+        if self._client is not None and self.settings.chroma_mode == "embedded":
+            try:
+                self._client.clear_system_cache()
+            except Exception:  # a broken client may fail to clear; it is dropped anyway
+                pass
         self._client = None
 
     def heartbeat(self) -> bool:
@@ -173,6 +200,15 @@ class ChromaStore:
 
     def drop(self, name: str) -> None:
         self.client.delete_collection(name)
+
+
+def _forget_cached_system(path: str) -> None:
+    """Chroma caches one client system per folder in the process; a broken one would be handed
+    back on reconnect, so drop the entry for this folder (and only this one)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(path, None)
+    SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
 def utc_now() -> str:

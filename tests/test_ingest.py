@@ -76,3 +76,15 @@ def test_a_failed_rebuild_leaves_the_live_index_untouched_fake_embedder(tmp_path
     assert services.store.read_manifest() == live
     hits = Services(fake_settings(tmp_path)).search.search("business case", 3)
     assert len(hits) == 3
+
+
+def test_unreadable_index_folder_is_moved_aside_and_rebuilt_fake_embedder(tmp_path: Path) -> None:
+    settings = fake_settings(tmp_path)
+    folder = settings.data_dir / "chroma"
+    folder.mkdir(parents=True)
+    (folder / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    services = Services(settings)
+    report = services.index.ensure()
+    assert report.rebuilt
+    assert [p.name for p in settings.data_dir.glob("chroma.unreadable-*")]  # kept for inspection
+    assert len(services.search.search("business case", 3)) == 3
