@@ -177,7 +177,10 @@ class Composer:
     def _subitem(self, sub: Clause, first: bool) -> list[ComposedSentence]:
         parts = sentences(sub.text) or [sub.text]
         template = self.phrases["first_subitem" if first else "next_subitem"]
-        lead = ComposedSentence(template.format(text=parts[0].rstrip(";.")), sub.clause_id)
+        text = parts[0].rstrip(";.")
+        if text.startswith("including ") and "includes {text}" in template:
+            text = text.removeprefix("including ")  # not "This includes including ..."
+        lead = ComposedSentence(template.format(text=text), sub.clause_id)
         return [lead] + [ComposedSentence(p, sub.clause_id) for p in parts[1:]]
 
     def _standalone(self, clause: Clause, question: str) -> list[ComposedSentence]:
