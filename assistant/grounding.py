@@ -28,11 +28,26 @@ NUMBER_RE = re.compile(
     r"monthly|weekly|daily)\b",
     re.IGNORECASE,
 )
+# Words that turn a statement around. Counted, not just looked for: "should not" added to a
+# clause that already says "not" elsewhere is still a reversal.
 NEGATION_RE = re.compile(
     r"\b(?:not|no|never|none|nor|neither|without|forbid\w*|prohibit\w*|ban|bans|banned|"
-    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't)\b",
+    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|avoid\w*|prevent\w*|"
+    r"discourag\w*|refrain\w*|instead|rather than|only)\b",
     re.IGNORECASE,
 )
+# Who does what: an actor the clause never names means the sentence is about someone else.
+ACTOR_RE = re.compile(
+    r"\b(?:governments?|private (?:sector|compan\w+|firms?)|compan(?:y|ies)|firms?|"
+    r"businesses|citizens|investors?|members?|non-members|committees?|secretary-general|"
+    r"secretariat|ministr(?:y|ies)|ministers?|agenc(?:y|ies)|municipalit(?:y|ies)|"
+    r"vendors?|providers?|regulators?|parliaments?|presidents?|commission|public sector|"
+    r"courts?|banks?|universit(?:y|ies)|foreign\w*|international organisations?)\b",
+    re.IGNORECASE,
+)
+# Names every clause speaks with, although few repeat them.
+IMPLICIT_NAMES = frozenset({"recommendation", "council", "oecd", "according", "this", "it", "the"})
+CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
 LEXICAL_WEIGHT = 0.6
 SEMANTIC_WEIGHT = 0.4
 
@@ -57,15 +72,29 @@ def lexical_support(sentence: str, clause: Clause) -> float:
     return len(words & source) / len(words)
 
 
+def _counts(pattern: re.Pattern[str], text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for match in pattern.findall(text):
+        key = match.lower()
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def contradicts(sentence: str, clause: Clause) -> bool:
-    """A number or a negation that the clause's own wording does not contain."""
-    source = " ".join((clause.context, clause.text)).lower()
-    numbers = {n.lower() for n in NUMBER_RE.findall(strip_citations(sentence))}
+    """A number, a negation, an actor or a name that the clause's wording does not have."""
+    claim = strip_citations(sentence)
+    source = " ".join((clause.context, clause.heading, clause.text))
+    lowered = source.lower()
+    numbers = {n.lower() for n in NUMBER_RE.findall(claim)}
     if any(n not in {m.lower() for m in NUMBER_RE.findall(source)} for n in numbers):
         return True
-    negations = {n.lower() for n in NEGATION_RE.findall(strip_citations(sentence))}
-    source_negations = {n.lower() for n in NEGATION_RE.findall(source)}
-    return bool(negations - source_negations)
+    source_negations = _counts(NEGATION_RE, source)
+    if any(n > source_negations.get(w, 0) for w, n in _counts(NEGATION_RE, claim).items()):
+        return True
+    if any(actor.lower() not in lowered for actor in ACTOR_RE.findall(claim)):
+        return True
+    names = {n.lower() for n in CAPITALISED_RE.findall(claim)} - IMPLICIT_NAMES
+    return any(name not in lowered for name in names)
 
 
 class GroundingChecker:
