@@ -15,6 +15,12 @@ from fastapi import FastAPI
 
 from assistant.settings import Settings
 
+SCALING_NOTE = (
+    "Note: the HTTP API is stateless and fine with several workers; the web chat keeps its "
+    "event queue in each process, so give it sticky sessions or use one worker per replica. "
+    "With several workers prefer Chroma in server mode (ASSISTANT_CHROMA_MODE=http)."
+)
+
 
 def factory() -> FastAPI:
     """The app over settings from the environment, with the index ensured (uvicorn factory)."""
@@ -26,31 +32,33 @@ def factory() -> FastAPI:
     return create_app(services)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-    parser.add_argument("--port", type=int, default=None, help="Port (default 7860).")
+def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--host", default=settings.host, help="Address (default 127.0.0.1).")
+    parser.add_argument("--port", type=int, default=settings.port, help="Port (default 7860).")
     parser.add_argument("--workers", type=int, default=1, help="Worker processes (default 1).")
-    args = parser.parse_args(argv)
-    settings = Settings()
-    host, port = args.host or settings.host, args.port or settings.port
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv, Settings())
     import uvicorn
 
-    if args.workers > 1:  # each worker builds its own app; build the index once, first
-        from assistant.services import Services
+    if args.workers <= 1:
+        uvicorn.run(factory(), host=args.host, port=args.port)
+        return
+    from assistant.services import Services
 
-        Services(settings).index.ensure(progress=True)
-        uvicorn.run(
-            "app:factory",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            app_dir=str(Path(__file__).resolve().parent),
-        )
-    else:
-        uvicorn.run(factory(), host=host, port=port)
+    print(SCALING_NOTE)
+    Services(Settings()).index.ensure(progress=True)  # once, before the workers start
+    uvicorn.run(
+        "app:factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        app_dir=str(Path(__file__).resolve().parent),
+    )
 
 
 if __name__ == "__main__":

@@ -130,7 +130,10 @@ class LlamaCppGenerator:
                     "llama-cpp-python is not installed: pip install '.[local-llm]'"
                 ) from exc
             path = self.settings.gguf_path or smollm2_path()
-            self._llm = Llama(model_path=str(path), n_ctx=4096, n_threads=2, verbose=False)
+            try:
+                self._llm = Llama(model_path=str(path), n_ctx=4096, n_threads=2, verbose=False)
+            except (ValueError, OSError) as exc:  # missing or unreadable GGUF file
+                raise GeneratorUnavailable(f"cannot load {path.name}: {str(exc)[:200]}") from exc
         return self._llm
 
     def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
@@ -142,10 +145,13 @@ class LlamaCppGenerator:
             temperature=self.settings.llm_temperature,
             max_tokens=self.settings.llm_max_tokens,
         )
-        for chunk in stream:
-            piece = chunk["choices"][0].get("delta", {}).get("content")
-            if piece:
-                yield piece
+        try:
+            for chunk in stream:
+                piece = chunk["choices"][0].get("delta", {}).get("content")
+                if piece:
+                    yield piece
+        except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context window
+            raise GeneratorUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def make_generator(settings: Settings, prompts: PromptLibrary) -> TextGenerator | None:

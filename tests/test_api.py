@@ -348,6 +348,19 @@ def test_token_bucket_refills() -> None:
     assert limiter.acquire("b") == 0.0
 
 
+def test_opt_in_audit_log_records_answers_without_keys(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    services = services_with(real_settings, api_keys=[SecretStr(KEYS[0])], audit_log=log)
+    test_client = TestClient(create_app(services, with_ui=False))
+    assert test_client.post("/v1/ask", json={"question": FUNDING}, headers=auth(KEYS[0])).is_success
+    entry = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["question"] == FUNDING and entry["door"] == "api"
+    assert entry["client"].startswith("key:") and entry["citations"]
+    assert entry["receipt"]["corpus_hash"] and KEYS[0] not in log.read_text(encoding="utf-8")
+
+
 def test_cors_allow_list(guarded: TestClient) -> None:
     preflight = {"Access-Control-Request-Method": "POST"}
     allowed = guarded.options(
@@ -356,3 +369,30 @@ def test_cors_allow_list(guarded: TestClient) -> None:
     assert allowed.headers["access-control-allow-origin"] == "https://intranet.example.org"
     denied = guarded.options("/v1/ask", headers={"Origin": "https://evil.example", **preflight})
     assert "access-control-allow-origin" not in denied.headers
+
+
+def test_app_py_serves_on_loopback_7860_by_default(
+    real_services: Services, real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from assistant.settings import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("app_entry", PROJECT_ROOT / "app.py")
+    assert spec and spec.loader
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(real_settings.data_dir))
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    entry.main([])
+    app, options = calls[0]
+    assert options == {"host": "127.0.0.1", "port": 7860}
+    assert isinstance(app, FastAPI)
+    served = TestClient(app)
+    assert served.get("/readyz").status_code == 200 and served.get("/").status_code == 200
+    parsed = entry.parse_args(["--host", "0.0.0.0", "--port", "8080", "--workers", "3"], Settings())
+    assert (parsed.host, parsed.port, parsed.workers) == ("0.0.0.0", 8080, 3)

@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
 QUESTION = "How should we justify the funding of a digital project?"
 
 pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),  # Gradio's use of pandas
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
     pytest.mark.browser,
     pytest.mark.integration,
     pytest.mark.skipif(
@@ -49,7 +51,7 @@ def serve(app: FastAPI) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

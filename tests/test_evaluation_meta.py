@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus import Corpus
-from assistant.evaluation.meta_eval import build_cases, eligible, first_sentence, run_meta_eval
+from assistant.evaluation.meta_eval import (
+    build_cases,
+    eligible,
+    first_sentence,
+    meta_evaluate,
+    run_meta_eval,
+)
 from assistant.models import Clause
 
 
@@ -84,7 +90,7 @@ def test_rates_with_a_fake_exact_checker(clauses: list[Clause]) -> None:
 
 @pytest.mark.integration
 def test_real_grounding_checker_meta_evaluation_is_printed(real_services, capsys) -> None:  # type: ignore[no-untyped-def]
-    report = run_meta_eval(real_services.corpus.clauses, real_services.grounding)
+    report = meta_evaluate(real_services)
     with capsys.disabled():
         print(
             f"\nmeta-eval: catch rate {report.catch_rate:.1%} (target >= 95%), "

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.datasets import QuestionRecord, SentenceVerdict
+from assistant.evaluation.datasets import (
+    QuestionRecord,
+    SentenceVerdict,
+    check_thresholds,
+    flatten,
+)
 from assistant.evaluation.metrics import (
     BY_TYPE_METRICS,
     abstention_scores,
@@ -21,7 +26,6 @@ from assistant.evaluation.metrics import (
     recall_at_k,
     summarise,
 )
-from assistant.evaluation.report import check_thresholds, flatten
 from assistant.lexical import tokenize
 
 PARENTS = {"IV.9.i": "IV.9", "IV.9.ii": "IV.9", "II.1.i": "II.1"}

@@ -18,7 +18,9 @@ def test_readme_documents_every_setting_and_its_variable() -> None:
 
 
 @pytest.mark.integration
-def test_clause_search_and_ask_commands(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clause_search_and_ask_commands(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(real_settings.data_dir))
     runner = CliRunner()
     clause = runner.invoke(app, ["clause", "IV.9.i", "--json"])
@@ -26,9 +28,20 @@ def test_clause_search_and_ask_commands(real_settings: Settings, monkeypatch: py
     record = json.loads(clause.stdout)
     assert record["clause_id"] == "IV.9.i" and record["parent_id"] == "IV.9"
     assert runner.invoke(app, ["clause", "IV.99"]).exit_code == 2
-    search = runner.invoke(app, ["search", "staff who can't run tech projects", "--json", "-k", "3"])
+    search = runner.invoke(
+        app, ["search", "staff who can't run tech projects", "--json", "-k", "3"]
+    )
     assert json.loads(search.stdout)[0]["clause_id"] == "IV.10.iv"
     answer = runner.invoke(app, ["ask", "Who monitors the implementation?", "--json"])
     payload = json.loads(answer.stdout)
     assert "VIII" in [c["clause_id"] for c in payload["citations"]]
-    assert set(payload) >= {"answer", "citations", "abstained", "related", "grounding", "retrieved", "generator", "receipt"}
+    assert set(payload) >= {
+        "answer",
+        "citations",
+        "abstained",
+        "related",
+        "grounding",
+        "retrieved",
+        "generator",
+        "receipt",
+    }

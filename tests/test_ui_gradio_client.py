@@ -21,6 +21,12 @@ from assistant.services import Services
 from assistant.web import markdown_export as render
 from assistant.web.app_factory import create_app
 
+# Gradio's queue uses pandas options that pandas 3 deprecates; not ours to fix.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
 FUNDING = "How should governments justify funding for digital projects?"
 ATTACK = "<script>alert(1)</script><img src=x onerror=alert(2)> What is digital government?"
 
@@ -31,7 +37,7 @@ def serve(app: FastAPI) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -28,9 +29,11 @@ def _services(**overrides: object) -> Services:
     """Services built from the environment's settings, with command-line overrides."""
     from assistant.services import Services
 
-    settings = Settings()
-    if overrides:
-        settings = settings.model_copy(update=overrides)
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]  # validated like the env
+    except ValidationError as exc:
+        Console().print(f"[red]Invalid option: {exc.errors()[0]['msg']}[/red]")
+        raise typer.Exit(2) from exc
     return Services(settings)
 
 
@@ -71,11 +74,10 @@ def eval_meta(
     seed: Annotated[int, typer.Option(help="Seed of the perturbation choices.")] = 7,
 ) -> None:
     """Measure the grounding metric: catch rate of perturbed sentences, false-flag rate."""
-    from assistant.evaluation.meta_eval import run_meta_eval
+    from assistant.evaluation.meta_eval import meta_evaluate
 
     console = Console()
-    services = _services()
-    report = run_meta_eval(services.corpus.clauses, services.grounding, seed)
+    report = meta_evaluate(_services(), seed)
     _print_meta(report.model_dump(), console)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -105,8 +107,13 @@ def eval_command(
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from assistant.evaluation.datasets import DatasetError, load_gold
-    from assistant.evaluation.report import apply_thresholds, load_thresholds, write_run
+    from assistant.evaluation.datasets import (
+        DatasetError,
+        apply_thresholds,
+        load_gold,
+        load_thresholds,
+    )
+    from assistant.evaluation.report import write_run
     from assistant.evaluation.runner import evaluate
 
     console = Console()
@@ -119,9 +126,9 @@ def eval_command(
     services = _services(**({"generator": generator} if generator else {}))
     run = evaluate(services, items, baselines, dataset=str(dataset))
     if meta:
-        from assistant.evaluation.meta_eval import run_meta_eval
+        from assistant.evaluation.meta_eval import meta_evaluate
 
-        report = run_meta_eval(services.corpus.clauses, services.grounding)
+        report = meta_evaluate(services)
         run.summary["meta_eval"] = report.model_dump()
     failures = apply_thresholds(run.summary, gate, thresholds) if gate else []
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -136,7 +143,8 @@ def eval_command(
 
 
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
-    from assistant.evaluation.report import HEADLINES, flatten, fmt
+    from assistant.evaluation.datasets import flatten
+    from assistant.evaluation.report import HEADLINES, fmt
 
     systems = summary["systems"]
     table = Table(title=f"Evaluation ({summary['questions']} questions)")

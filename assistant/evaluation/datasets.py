@@ -8,14 +8,17 @@ skipped or mis-typed line would quietly change every figure computed from the fi
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.answer_models import ChatMessage
 
+ASSISTANT = "assistant"
+OPTIONAL_PREFIXES = ("meta_eval.",)
 QuestionType = Literal[
     "verbatim",
     "everyday",
@@ -156,3 +159,58 @@ def load_results(path: Path) -> list[QuestionRecord]:
             except ValidationError as exc:
                 raise DatasetError(f"{path.name}:{number}: {exc.errors()[0]['msg']}") from exc
     return records
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``: the key names thresholds are written with."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """``[min]`` and ``[max]`` tables of flattened metric names (see ``evals/thresholds.toml``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DatasetError(f"Threshold file {path}: {exc}") from exc
+    unknown = set(data) - {"min", "max"}
+    if unknown:
+        raise DatasetError(f"{path.name}: unknown table(s) {sorted(unknown)}; use [min] and [max].")
+    return {"min": dict(data.get("min", {})), "max": dict(data.get("max", {}))}
+
+
+def check_thresholds(values: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[str]:
+    """Every threshold missed, as a sentence. A metric that was not measured fails too, except
+    the optional sections (the meta-evaluation) when they did not run."""
+    failures: list[str] = []
+    for bound, limits in thresholds.items():
+        for key, limit in limits.items():
+            value = values.get(key)
+            if value is None:
+                if key.startswith(OPTIONAL_PREFIXES) and not any(
+                    k.startswith(OPTIONAL_PREFIXES) for k in values
+                ):
+                    continue
+                failures.append(f"{key}: not measured (threshold {bound} {limit})")
+            elif (bound == "min" and value < limit) or (bound == "max" and value > limit):
+                failures.append(f"{key} = {value:.4g}, {bound} allowed {limit}")
+    return failures
+
+
+def apply_thresholds(
+    summary: dict[str, Any], thresholds: dict[str, dict[str, float]], path: Path
+) -> list[str]:
+    """Check the assistant's summary (and the meta-evaluation, when it ran) and record the
+    outcome in the summary, so the report shows it."""
+    values = flatten(summary["systems"].get(ASSISTANT, {}))
+    if summary.get("meta_eval"):
+        values.update(flatten({"meta_eval": summary["meta_eval"]}))
+    failures = check_thresholds(values, thresholds)
+    summary["thresholds"] = {"file": str(path), "failures": failures}
+    return failures

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from assistant.evaluation.runner import SupportChecker
+from assistant.evaluation.runner import PrimedEmbeddings, SupportChecker, checker_texts
 from assistant.models import Clause, ClauseKind
+from assistant.services import Services
 
 CATCH_TARGET = 0.95
 FALSE_FLAG_TARGET = 0.05
@@ -153,20 +154,41 @@ def build_cases(clauses: Sequence[Clause], seed: int = 7) -> list[Case]:
     return cases
 
 
+def meta_evaluate(services: Services, seed: int = 7) -> MetaEvalReport:
+    """The meta-evaluation of the assistant's own grounding checker (same class, model and
+    threshold as the guard), with the case sentences embedded in one batched pass first."""
+    from assistant.grounding import GroundingChecker
+
+    cases = build_cases(services.corpus.clauses, seed)
+    embeddings = PrimedEmbeddings(services.embeddings)
+    embeddings.prime(checker_texts([(c.sentence, [c.clause]) for c in cases]))
+    checker = GroundingChecker(embeddings, services.settings.grounding_threshold)
+    return score_cases(cases, checker)
+
+
 def run_meta_eval(
     clauses: Sequence[Clause], checker: SupportChecker, seed: int = 7
 ) -> MetaEvalReport:
+    """Build the cases from ``clauses`` and score them with ``checker``."""
+    return score_cases(build_cases(clauses, seed), checker)
+
+
+def score_cases(cases: Sequence[Case], checker: SupportChecker) -> MetaEvalReport:
     """Score every case with the checker; a case is *flagged* when it is not supported."""
     flagged_by_kind: Counter[str] = Counter()
     count_by_kind: Counter[str] = Counter()
     missed: list[dict[str, str | float]] = []
     false_flags: list[dict[str, str | float]] = []
-    for case in build_cases(clauses, seed):
+    for case in cases:
         score, _ = checker.support(case.sentence, [case.clause])
         flagged = not checker.is_supported(score)
         count_by_kind[case.kind] += 1
         flagged_by_kind[case.kind] += flagged
-        example = {"kind": case.kind, "sentence": case.sentence, "score": score}
+        example: dict[str, str | float] = {
+            "kind": case.kind,
+            "sentence": case.sentence,
+            "score": score,
+        }
         if case.correct and flagged:
             false_flags.append(example)
         elif not case.correct and not flagged:

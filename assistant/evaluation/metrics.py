@@ -116,14 +116,17 @@ def citation_scores(
     f1: list[float | None] = []
     for ids, golds in zip(cited, gold, strict=True):
         if not golds:
-            precision.append(None), recall.append(None), f1.append(None)
+            for scores in (precision, recall, f1):
+                scores.append(None)
             continue
         unique = list(dict.fromkeys(ids))
         good = sum(any(matches(c, g, level, parents) for g in golds) for c in unique)
         found = sum(any(matches(c, g, level, parents) for c in unique) for g in golds)
         p = good / len(unique) if unique else 0.0
         r = found / len(golds)
-        precision.append(p), recall.append(r), f1.append(2 * p * r / (p + r) if p + r else 0.0)
+        precision.append(p)
+        recall.append(r)
+        f1.append(2 * p * r / (p + r) if p + r else 0.0)
     return {
         "precision": MetricResult(mean(precision), precision),
         "recall": MetricResult(mean(recall), recall),
@@ -213,11 +216,15 @@ SUMMARY_KS = (1, 3, 5, 10)
 BY_TYPE_METRICS = (
     "retrieval.clause.recall@5",
     "retrieval.paragraph.recall@5",
+    "retrieval.clause.mrr",
+    "citations.clause.precision",
+    "citations.clause.recall",
     "citations.clause.f1",
     "citations.paragraph.f1",
     "grounding.supported_share",
     "key_facts.coverage",
     "abstention.accuracy",
+    "abstention.false_refusal_rate",
 )
 
 
@@ -240,7 +247,8 @@ def summarise(
     per_item["key_facts.coverage"] = facts.individual
     summary["key_facts"] = {"coverage": facts.score}
     abstention = abstention_scores([r.abstained for r in records], [r.must_refuse for r in records])
-    per_item["abstention.accuracy"] = abstention["accuracy"].individual
+    for name, result in abstention.items():
+        per_item[f"abstention.{name}"] = result.individual
     summary["abstention"] = {name: m.score for name, m in abstention.items()}
     summary["latency"] = latency_summary([r.latency_s for r in records])
     types = [r.type for r in records]
@@ -251,7 +259,9 @@ def summarise(
     for label in by_type:
         latencies = [r.latency_s for r in records if r.type == label]
         by_type[label]["n"] = len(latencies)
-        by_type[label]["latency.p50"] = latency_summary(latencies)["p50"]
+        latency = latency_summary(latencies)
+        by_type[label]["latency.p50"] = latency["p50"]
+        by_type[label]["latency.p95"] = latency["p95"]
     summary["by_type"] = dict(by_type)
     return summary
 
@@ -271,7 +281,9 @@ def _retrieval(
             result = recall_at_k(ranked, gold, k, level, parents)
             block[level][f"recall@{k}"] = result.score
             per_item[f"retrieval.{level}.recall@{k}"] = result.individual
-        block[level]["mrr"] = mean_reciprocal_rank(ranked, gold, level, parents).score
+        mrr = mean_reciprocal_rank(ranked, gold, level, parents)
+        block[level]["mrr"] = mrr.score
+        per_item[f"retrieval.{level}.mrr"] = mrr.individual
     return block
 
 

@@ -12,13 +12,12 @@ import base64
 import html
 import json
 import os
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.corpus import Corpus
-from assistant.evaluation.datasets import QuestionRecord
+from assistant.evaluation.datasets import QuestionRecord, flatten
 from assistant.evaluation.runner import ASSISTANT, EvalRun
 
 HEADLINES = {
@@ -33,60 +32,8 @@ HEADLINES = {
     "abstention recall": "abstention.recall",
     "false-refusal rate": "abstention.false_refusal_rate",
 }
-OPTIONAL_PREFIXES = ("meta_eval.",)
 WORST = 12
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``: the key names thresholds are written with."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
-def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
-    """``[min]`` and ``[max]`` tables of flattened metric names (see ``evals/thresholds.toml``)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    unknown = set(data) - {"min", "max"}
-    if unknown:
-        raise ValueError(f"{path.name}: unknown table(s) {sorted(unknown)}; use [min] and [max].")
-    return {"min": dict(data.get("min", {})), "max": dict(data.get("max", {}))}
-
-
-def check_thresholds(values: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> list[str]:
-    """Every threshold missed, as a sentence. A metric that was not measured fails too, except
-    the optional sections (the meta-evaluation) when they did not run."""
-    failures: list[str] = []
-    for bound, limits in thresholds.items():
-        for key, limit in limits.items():
-            value = values.get(key)
-            if value is None:
-                if key.startswith(OPTIONAL_PREFIXES) and not any(
-                    k.startswith(OPTIONAL_PREFIXES) for k in values
-                ):
-                    continue
-                failures.append(f"{key}: not measured (threshold {bound} {limit})")
-            elif (bound == "min" and value < limit) or (bound == "max" and value > limit):
-                failures.append(f"{key} = {value:.4g}, {bound} allowed {limit}")
-    return failures
-
-
-def apply_thresholds(
-    summary: dict[str, Any], thresholds: dict[str, dict[str, float]], path: Path
-) -> list[str]:
-    """Check the assistant's summary (and the meta-evaluation, when it ran) and record the
-    outcome in the summary, so the report shows it."""
-    values = flatten(summary["systems"].get(ASSISTANT, {}))
-    if summary.get("meta_eval"):
-        values.update(flatten({"meta_eval": summary["meta_eval"]}))
-    failures = check_thresholds(values, thresholds)
-    summary["thresholds"] = {"file": str(path), "failures": failures}
-    return failures
+LOWER_IS_BETTER = ("false_refusal_rate",)
 
 
 def ragas_rows(records: Sequence[QuestionRecord], corpus: Corpus) -> list[dict[str, Any]]:
@@ -142,11 +89,11 @@ def charts(summary: dict[str, Any], out: Path) -> list[Path]:
     paths.append(_save(fig, out / "metrics.png"))
     by_type = systems.get(ASSISTANT, {}).get("by_type", {})
     if by_type:
-        metrics = [k for k in next(iter(by_type.values())) if k not in ("n", "latency.p50")]
+        metrics = [k for k in next(iter(by_type.values())) if not k.startswith(("n", "lat"))]
         grid = [[by_type[t].get(m) for m in metrics] for t in by_type]
-        fig, ax = plt.subplots(figsize=(10, 0.45 * len(by_type) + 2))
+        fig, ax = plt.subplots(figsize=(12, 0.45 * len(by_type) + 2.5))
         ax.imshow(
-            [[v if v is not None else float("nan") for v in row] for row in grid],
+            [[_goodness(m, v) for m, v in zip(metrics, row, strict=True)] for row in grid],
             cmap="RdYlGn",
             vmin=0,
             vmax=1,
@@ -156,7 +103,7 @@ def charts(summary: dict[str, Any], out: Path) -> list[Path]:
         ax.set_yticks(range(len(by_type)), [f"{t} ({by_type[t]['n']})" for t in by_type])
         for (r, c), v in ((rc, grid[rc[0]][rc[1]]) for rc in _cells(grid)):
             ax.text(c, r, "—" if v is None else f"{v:.2f}", ha="center", va="center", fontsize=7)
-        ax.set_title("Assistant, by question type")
+        ax.set_title("Assistant, by question type (false-refusal rate: green = low)")
         paths.append(_save(fig, out / "by_type.png"))
     meta = summary.get("meta_eval")
     if meta:
@@ -168,6 +115,13 @@ def charts(summary: dict[str, Any], out: Path) -> list[Path]:
         ax.set_title("Meta-evaluation: share flagged per case kind (correct-*: should be 0)")
         paths.append(_save(fig, out / "meta_eval.png"))
     return paths
+
+
+def _goodness(metric: str, value: float | None) -> float:
+    """Colour value: 1 is good. A rate that should be low is inverted; n/a is blank."""
+    if value is None:
+        return float("nan")
+    return 1 - value if metric.endswith(LOWER_IS_BETTER) else value
 
 
 def _cells(grid: list[list[Any]]) -> list[tuple[int, int]]:

@@ -12,22 +12,29 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from assistant.answer_models import Answer
-from assistant.citations import MARKER_RE, parse_citations
+from assistant.citations import MARKER_RE, parse_citations, strip_citations
 from assistant.corpus import Corpus
-from assistant.evaluation.datasets import GoldItem, QuestionRecord, SentenceVerdict
+from assistant.evaluation.datasets import (
+    ASSISTANT,
+    GoldItem,
+    QuestionRecord,
+    SentenceVerdict,
+    check_clause_ids,
+)
 from assistant.evaluation.metrics import fact_covered, summarise
+from assistant.grounding import GroundingChecker
 from assistant.lexical import tokenize
 from assistant.models import Clause
 from assistant.services import Services
 
-ASSISTANT = "assistant"
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER_RE.pattern})+")
 
@@ -61,16 +68,38 @@ class SupportChecker(Protocol):
     def is_supported(self, score: float) -> bool: ...
 
 
-class _AnyId:
-    """Accepts every id, so that a sentence keeps the ids it cites even when they are invalid."""
+class PrimedEmbeddings(Embeddings):
+    """Our embeddings with vectors computed ahead in batches. The grounding checker embeds one
+    sentence at a time (right for the live guard); scoring hundreds of sentences that way takes
+    minutes on a CPU, while one batched pass gives the same vectors in seconds."""
 
-    def __contains__(self, item: object) -> bool:
-        return True
+    def __init__(self, base: Embeddings) -> None:
+        self.base = base
+        self._vectors: dict[str, list[float]] = {}
+
+    def prime(self, texts: Sequence[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if todo:
+            self._vectors.update(zip(todo, self.base.embed_documents(todo), strict=True))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.base.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self._vectors:
+            self._vectors[text] = self.base.embed_query(text)
+        return self._vectors[text]
 
 
-def split_sentences(text: str) -> list[tuple[str, list[str]]]:
-    """Sentences of an answer with the ids each cites. A marker written after the full stop
-    ("... cases. [IV.9]") is given back to the sentence before it."""
+def checker_texts(pairs: Sequence[tuple[str, Sequence[Clause]]]) -> list[str]:
+    """What ``GroundingChecker`` embeds for these (sentence, cited clauses) pairs."""
+    texts = [strip_citations(sentence) for sentence, _ in pairs]
+    return texts + [c.embedding_text() for _, clauses in pairs for c in clauses]
+
+
+def split_sentences(text: str, known: Collection[str]) -> list[tuple[str, list[str]]]:
+    """Sentences of an answer with the ids each cites, valid or not. A marker written after the
+    full stop ("... cases. [IV.9]") is given back to the sentence before it."""
     pieces: list[str] = []
     for raw in SENTENCE_BREAK.split(text):
         piece = raw.strip().lstrip("-*• ").strip()
@@ -80,7 +109,8 @@ def split_sentences(text: str) -> list[tuple[str, list[str]]]:
             piece = piece[lead.end() :].strip()
         if piece:
             pieces.append(piece)
-    return [(s, parse_citations(s, _AnyId()).ids) for s in pieces if tokenize(s)]
+    cited = {s: parse_citations(s, known) for s in pieces}
+    return [(s, [*cited[s].ids, *cited[s].dropped]) for s in pieces if tokenize(s)]
 
 
 class AssistantSystem:
@@ -103,7 +133,9 @@ def answer_to_response(answer: Answer, corpus: Corpus) -> Response:
     in_text = parse_citations(answer.answer, known)
     invalid = sorted({*in_text.dropped, *(c for c in cited if c not in known)})
     shown = [s for s in answer.grounding.sentences if s.action != "removed"]
-    sentences = [(s.sentence, list(s.cited)) for s in shown] or split_sentences(answer.answer)
+    sentences = [(s.sentence, list(s.cited)) for s in shown] or split_sentences(
+        answer.answer, known
+    )
     return Response(
         answer=answer.answer,
         abstained=answer.abstained,
@@ -118,16 +150,28 @@ def answer_to_response(answer: Answer, corpus: Corpus) -> Response:
 class Scorer:
     """Per-question scoring that needs the corpus or the grounding checker."""
 
-    def __init__(self, corpus: Corpus, checker: SupportChecker) -> None:
+    def __init__(
+        self, corpus: Corpus, checker: SupportChecker, embeddings: PrimedEmbeddings | None = None
+    ) -> None:
         self.corpus = corpus
         self.checker = checker
+        self.embeddings = embeddings
+
+    def _clauses(self, cited: Sequence[str]) -> list[Clause]:
+        return [c for cid in cited if (c := self.corpus.get(cid))]
+
+    def prime(self, answers: Sequence[Sequence[tuple[str, list[str]]]]) -> None:
+        """Embed every sentence (and cited clause) of these answers in one batched pass."""
+        if self.embeddings is not None:
+            pairs = [(s, self._clauses(cited)) for answer in answers for s, cited in answer]
+            self.embeddings.prime(checker_texts(pairs))
 
     def verdicts(self, sentences: Sequence[tuple[str, list[str]]]) -> list[SentenceVerdict]:
         """Each sentence re-checked against the clauses it cites, independently of the guard;
         a sentence citing nothing is unsupported (every sentence must cite)."""
         verdicts = []
         for sentence, cited in sentences:
-            clauses = [c for cid in cited if (c := self.corpus.get(cid))]
+            clauses = self._clauses(cited)
             score, best = self.checker.support(sentence, clauses) if clauses else (0.0, None)
             verdicts.append(
                 SentenceVerdict(
@@ -172,8 +216,9 @@ def _identity(system: str, item: GoldItem) -> dict[str, Any]:
 def run_system(
     system: System, items: Sequence[GoldItem], scorer: Scorer, progress: bool = True
 ) -> list[QuestionRecord]:
-    """Ask every question, timing each call with ``time.perf_counter``; a failing question is
-    recorded with its error instead of stopping the run (and counted in ``errors``)."""
+    """Ask every question, timing each call with ``time.perf_counter``, then score them all. A
+    failing question is recorded with its error instead of stopping the run."""
+    answered: list[tuple[GoldItem, Response, float]] = []
     records = []
     for item in tqdm(items, desc=f"Evaluating {system.name}", unit="q", disable=not progress):
         started = time.perf_counter()
@@ -186,9 +231,11 @@ def run_system(
                 QuestionRecord(**_identity(system.name, item), latency_s=elapsed, error=error)
             )
             continue
-        elapsed = time.perf_counter() - started
-        records.append(scorer.record(system.name, item, response, elapsed))
-    return records
+        answered.append((item, response, time.perf_counter() - started))
+    scorer.prime([r.sentences or [] for _, r, _ in answered])
+    records += [scorer.record(system.name, i, r, seconds) for i, r, seconds in answered]
+    order = {item.id: n for n, item in enumerate(items)}
+    return sorted(records, key=lambda r: order[r.id])
 
 
 @dataclass
@@ -207,13 +254,14 @@ def evaluate(
     progress: bool = True,
 ) -> EvalRun:
     """Run the assistant (and the baselines) over ``items`` and summarise every system."""
-    from assistant.evaluation import baselines
-    from assistant.evaluation.datasets import check_clause_ids
+    from assistant.evaluation import baselines  # baselines build on this module's Response
 
     settings = services.settings
     check_clause_ids(items, {c.clause_id for c in services.corpus.clauses})
     services.index.ensure()
-    scorer = Scorer(services.corpus, services.grounding)
+    embeddings = PrimedEmbeddings(services.embeddings)
+    checker = GroundingChecker(embeddings, settings.grounding_threshold)
+    scorer = Scorer(services.corpus, checker, embeddings)
     parents = baselines.paragraph_parents(services.corpus)
     records = run_system(AssistantSystem(services), items, scorer, progress)
     if with_baselines:

@@ -34,7 +34,7 @@ from assistant.web.schemas import (
     SearchHit,
     SearchResponse,
 )
-from assistant.web.security import ApiError, guard
+from assistant.web.security import ApiError, audit, guard
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
@@ -205,7 +205,7 @@ def readyz(request: Request) -> Any:
     return JSONResponse(ready.model_dump(mode="json"), status_code=200 if collection else 503)
 
 
-@v1_router.post("/ask", response_model=Answer, summary="Ask a question (JSON)")
+@v1_router.post("/ask", response_model=Answer, summary="Ask a question (JSON)", tags=["answers"])
 def ask(body: AskRequest, request: Request) -> Answer:
     """A cited answer: every sentence cites a clause, or the assistant abstains (`abstained`)
     and suggests the nearest clauses (`related`). Send earlier turns in `history` for
@@ -213,12 +213,15 @@ def ask(body: AskRequest, request: Request) -> Answer:
     services = services_of(request)
     check_question(services, body.question, body.history)
     with answer_errors():
-        return services.answers.ask(body.question, body.history)
+        answer = services.answers.ask(body.question, body.history)
+    audit(request, "api", answer)
+    return answer
 
 
 @v1_router.post(
     "/ask/stream",
     summary="Ask a question (server-sent events)",
+    tags=["answers"],
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Event stream."}},
 )
@@ -236,6 +239,7 @@ async def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
                 if event.type == "delta":
                     yield ServerSentEvent(data=json.dumps({"text": event.text}), event="delta")
                 elif event.answer is not None:
+                    audit(request, "api-stream", event.answer)
                     yield ServerSentEvent(data=event.answer.model_dump_json(), event="answer")
         except Exception as exc:  # headers are sent: the error travels as an event
             request.app.state.logger.exception("Answer stream failed")
@@ -250,13 +254,15 @@ async def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
     return EventSourceResponse(sse(), sep="\n", ping=15)
 
 
-@v1_router.get("/clauses", response_model=ClauseTree, summary="The clause tree")
+@v1_router.get("/clauses", response_model=ClauseTree, summary="The clause tree", tags=["clauses"])
 def clauses(request: Request) -> ClauseTree:
     """The whole Recommendation: sections, paragraphs and sub-items, in document order."""
     return clause_tree(services_of(request).corpus)
 
 
-@v1_router.get("/clauses/{clause_id}", response_model=ClauseOut, summary="One clause")
+@v1_router.get(
+    "/clauses/{clause_id}", response_model=ClauseOut, summary="One clause", tags=["clauses"]
+)
 def clause(
     clause_id: str,
     request: Request,
@@ -275,7 +281,9 @@ def clause(
     return clause_out(corpus, found)
 
 
-@v1_router.get("/search", response_model=SearchResponse, summary="Rank clauses for a query")
+@v1_router.get(
+    "/search", response_model=SearchResponse, summary="Rank clauses for a query", tags=["clauses"]
+)
 def search(
     request: Request,
     q: str = Query(..., min_length=1, description="A question or keywords."),

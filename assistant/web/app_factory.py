@@ -23,7 +23,7 @@ from assistant.search import IndexNotReady
 from assistant.services import Services
 from assistant.store import StoreUnavailable
 from assistant.web import api, openai_compat
-from assistant.web.security import ApiError, BodySizeLimit, build_security
+from assistant.web.security import ApiError, AuditLog, BodySizeLimit, build_security
 
 logger = logging.getLogger("assistant.web")
 
@@ -146,6 +146,7 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     app.state.services = services
     app.state.api_keys, app.state.rate_limiter = build_security(settings)
     app.state.logger = logger
+    app.state.audit = AuditLog(settings.audit_log) if settings.audit_log else None
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -171,5 +172,5 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     if with_ui:
         from assistant.web.ui import mount_ui
 
-        mount_ui(app, services)
+        mount_ui(app, services, app.state.audit)
     return app

@@ -23,6 +23,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from assistant.answer_models import Answer, ChatMessage, Citation
 from assistant.web.api import ERROR_RESPONSES, answer_errors, check_question, open_stream
+from assistant.web.markdown_export import short
 from assistant.web.schemas import (
     MODEL_ID,
     ChatCompletionMessage,
@@ -30,7 +31,7 @@ from assistant.web.schemas import (
     ModelCard,
     ModelList,
 )
-from assistant.web.security import ApiError, guard
+from assistant.web.security import ApiError, audit, guard
 
 MARKER_RE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 
@@ -93,7 +94,7 @@ def sources_footer(answer: Answer) -> str:
     )
     if not items:
         return ""
-    lines = [f"- {c.label} ({c.instrument}, {c.url})" for c in items]
+    lines = [f"- {c.clause_id}: {short(c.text, 110)} ({c.instrument}, {c.url})" for c in items]
     return f"\n\n{title}:\n" + "\n".join(lines)
 
 
@@ -166,6 +167,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
 
         with answer_errors():
             answer = await run_in_threadpool(services.answers.ask, question, history)
+        audit(request, "openai", answer)
         return JSONResponse(completion(answer))
     events = await open_stream(services, question, history)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
@@ -180,6 +182,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
                     yield ServerSentEvent(data=chunk(cid, created, {"content": event.text}))
                 elif event.answer is not None:
                     answer = event.answer
+                    audit(request, "openai-stream", answer)
                     rest = answer.answer[len(streamed) :]
                     if answer.answer.startswith(streamed) and rest:
                         streamed += rest

@@ -1,4 +1,4 @@
-"""API keys, a per-key rate limit and a request-size limit for the ``/v1`` API.
+"""API keys, a per-key rate limit, a request-size limit and the opt-in audit log.
 
 Keys come from settings (the environment), are compared in constant time and are never logged or
 echoed: a request is identified by a short hash of its key, or by the client address when no keys
@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.answer_models import Answer
 from assistant.settings import Settings
+from assistant.store import utc_now
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -213,6 +217,39 @@ class BodySizeLimit:
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+class AuditLog:
+    """Opt-in JSON-lines record of answered questions (time, front door, client id, question,
+    cited clauses, receipt), so an answer can be traced later. Holds no key: clients are
+    recorded by the same short hash the rate limiter uses."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, door: str, client: str, answer: Answer) -> None:
+        entry = {
+            "time": utc_now(),
+            "door": door,
+            "client": client,
+            "question": answer.question,
+            "abstained": answer.abstained,
+            "citations": [c.clause_id for c in answer.citations],
+            "receipt": answer.receipt.model_dump(mode="json"),
+        }
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+
+
+def audit(request: Request, door: str, answer: Answer) -> None:
+    """Record an answer when the audit log is on (``ASSISTANT_AUDIT_LOG``)."""
+    log: AuditLog | None = request.app.state.audit
+    if log is not None:
+        log.record(door, getattr(request.state, "client_id", "unknown"), answer)
 
 
 def build_security(settings: Settings) -> tuple[ApiKeys, RateLimiter]:

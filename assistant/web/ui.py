@@ -20,6 +20,7 @@ from assistant.search import IndexNotReady
 from assistant.services import Services
 from assistant.web import markdown_export as render
 from assistant.web.markdown_export import answer_markdown
+from assistant.web.security import AuditLog
 
 logger = logging.getLogger("assistant.web.ui")
 
@@ -57,8 +58,8 @@ Digital Government Strategies">
 (function label() {
   const set = (id, attrs) => { const el = document.getElementById(id);
     if (el) Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v)); return !!el; };
-  const done = set('chat', {'role': 'log', 'aria-label': 'Conversation', 'aria-live': 'polite'})
-    & set('clause-panel', {'role': 'region', 'aria-label': 'Clause text', 'aria-live': 'polite'})
+  const done = set('clause-panel',
+      {'role': 'region', 'aria-label': 'Clause text', 'aria-live': 'polite'})
     & set('citation-chips', {'role': 'region', 'aria-label': 'Cited clauses'});
   if (!done) setTimeout(label, 300);
 })();
@@ -69,9 +70,10 @@ class ChatController:
     """The chat's callbacks; holds only the services, never a conversation (that travels in
     the session's own state and comes back with each event)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, audit: AuditLog | None = None) -> None:
         self.services = services
         self.settings = services.settings
+        self.audit = audit
 
     def respond(
         self, question: str, chat: list[dict[str, Any]], conversation: list[dict[str, str]]
@@ -115,10 +117,18 @@ class ChatController:
             chat[-1] = {"role": "assistant", "content": render.notice(str(exc))}
             yield chat, question, gr.skip(), conversation, gr.skip()
             return
+        except Exception:  # never show internals; keep the question for another try
+            logger.exception("Web chat: answering failed")
+            message = "Something went wrong while answering. Please try again."
+            chat[-1] = {"role": "assistant", "content": render.notice(message)}
+            yield chat, question, gr.skip(), conversation, gr.skip()
+            return
         if answer is None:
             chat[-1] = {"role": "assistant", "content": render.notice("No answer was produced.")}
             yield chat, question, gr.skip(), conversation, gr.skip()
             return
+        if self.audit is not None:
+            self.audit.record("web", "web", answer)
         chat[-1] = {"role": "assistant", "content": render.answer_html(answer)}
         conversation = [
             *conversation,
@@ -184,9 +194,9 @@ def section_choices(services: Services) -> list[tuple[str, str]]:
     return [(render.section_label(c), c.clause_id) for c in corpus.clauses if c.parent_id is None]
 
 
-def build_ui(services: Services) -> gr.Blocks:
+def build_ui(services: Services, audit: AuditLog | None = None) -> gr.Blocks:
     """The chat page; built once per app (about a second), served to every visitor."""
-    ctl = ChatController(services)
+    ctl = ChatController(services, audit)
     title = services.corpus.primary.title
     with gr.Blocks(title=f"{title} — cited assistant", analytics_enabled=False) as blocks:
         conversation = gr.State([])
@@ -281,10 +291,10 @@ def build_ui(services: Services) -> gr.Blocks:
     return blocks
 
 
-def mount_ui(app: FastAPI, services: Services) -> None:
+def mount_ui(app: FastAPI, services: Services, audit: AuditLog | None = None) -> None:
     """Mount the chat at ``/`` (after the API routes, so ``/v1``, ``/docs`` and health stay
     reachable); fonts are the system's, so the page loads without any outside request."""
-    blocks = build_ui(services)
+    blocks = build_ui(services, audit)
     blocks.queue(default_concurrency_limit=8)
     theme = gr.themes.Soft(
         primary_hue="blue",
@@ -300,4 +310,5 @@ def mount_ui(app: FastAPI, services: Services) -> None:
         css=render.CSS,
         head=HEAD,
         footer_links=["api"],
+        show_error=False,  # a failing callback shows a generic error, never its message
     )
