@@ -114,9 +114,13 @@ class AnswerService:
         scope = self._premise_check(self.scope.check(question, self.search.rewriter.rewrite))
         notices = [self.phrases["notice"]["injection_ignored"]] if scope.injection else []
         if scope.harmful:
-            return self._refusal(question, question, [], self.phrases["refusal"]["not_covered"], notices)
+            return self._refusal(
+                question, question, [], self.phrases["refusal"]["not_covered"], notices
+            )
         if scope.only_injection:
-            return self._refusal(question, question, [], self.phrases["refusal"]["injection_only"], notices)
+            return self._refusal(
+                question, question, [], self.phrases["refusal"]["injection_only"], notices
+            )
         standalone = condense(scope.question, history, set(self.corpus.by_id))
         hits = self.search.search(standalone)
         refusal = self._refusal_reason(scope, hits)
@@ -176,10 +180,19 @@ class AnswerService:
                 )
             else:
                 if draft.upper().startswith(NOT_COVERED):
-                    return self._refusal(question, standalone, hits, self.phrases["refusal"]["not_covered"], notices, self.generator.name)
+                    return self._refusal(
+                        question,
+                        standalone,
+                        hits,
+                        self.phrases["refusal"]["not_covered"],
+                        notices,
+                        self.generator.name,
+                    )
                 result = self.guard.check(draft, allowed)
                 if result.supported_share < self.settings.min_supported_share or not result.cited:
-                    notices.append(self.phrases["notice"]["fallback"].format(generator=self.generator.name))
+                    notices.append(
+                        self.phrases["notice"]["fallback"].format(generator=self.generator.name)
+                    )
                     result = None
                 else:
                     generator_name = self.generator.name
@@ -189,7 +202,9 @@ class AnswerService:
         if result.removed:
             notices.append(self.phrases["notice"]["removed"].format(count=result.removed))
         if not result.cited:
-            return self._refusal(question, standalone, hits, self.phrases["refusal"]["not_covered"], notices)
+            return self._refusal(
+                question, standalone, hits, self.phrases["refusal"]["not_covered"], notices
+            )
         return Answer(
             question=question,
             standalone_question=standalone,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 
 from assistant.evaluation.cli import register_eval_commands
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.services import Services
 
 app = typer.Typer(
     help="Cited answers from the OECD Recommendation on Digital Government Strategies.",
@@ -25,7 +28,7 @@ console = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-def services():  # type: ignore[no-untyped-def]
+def services() -> Services:
     """Services built from the environment's settings (imported lazily: heavy libraries)."""
     from assistant.services import Services
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.corpus import Corpus
 from assistant.lexical import tokenize
-from assistant.models import Clause, ClauseKind, ScoredClause
+from assistant.models import Clause, ClauseKind, RelatedInstrument, ScoredClause
 from assistant.representations import sentences
 
 # Clauses whose best vector is this close to the best clause's join the answer: measured on the
@@ -56,7 +56,7 @@ class Composer:
         self.max_clauses = max_clauses
 
     def _citable(self, hit: ScoredClause) -> bool:
-        """Containers and section lead-ins ('II. RECOMMENDS that ...') are no answer by themselves."""
+        """The 'background' and 'preamble' containers are no answer by themselves."""
         if "reference" in hit.matched_by:
             return True
         return hit.clause.kind != ClauseKind.CONTAINER
@@ -118,7 +118,9 @@ class Composer:
         floor = (primary.dense or 0.0) - CHILD_MARGIN
         keys = {c.key for c in children}
         matched = [
-            h.clause for h in hits if h.clause.key in keys and h.dense is not None and h.dense >= floor
+            h.clause
+            for h in hits
+            if h.clause.key in keys and h.dense is not None and h.dense >= floor
         ]
         return matched or children[:MAX_PARAGRAPH_EXPANSION]
 
@@ -132,10 +134,16 @@ class Composer:
         for clause in clauses:
             if clause.key in done:
                 continue
-            parent = self.corpus.get(clause.parent_id, clause.instrument_id) if clause.parent_id else None
+            parent = (
+                self.corpus.get(clause.parent_id, clause.instrument_id)
+                if clause.parent_id
+                else None
+            )
             if clause.kind == ClauseKind.SUBITEM and parent is not None:
                 group = [clause] + [
-                    c for c in clauses if c.parent_id == clause.parent_id and c.key not in done and c is not clause
+                    c
+                    for c in clauses
+                    if c.parent_id == clause.parent_id and c.key not in done and c is not clause
                 ]
                 group.sort(key=lambda c: c.position)
                 if parent.key not in done:
@@ -194,8 +202,13 @@ class Composer:
                 rest += " " + self.phrases["section_lead_in"]
             return [ComposedSentence(f"{subject} {verb.lower()} {rest}", clause.clause_id)]
         if clause.kind == ClauseKind.BACKGROUND:
-            return [ComposedSentence(s, clause.clause_id) for s in self._best_sentences(clause.text, question)]
-        return [ComposedSentence(s, clause.clause_id) for s in (sentences(clause.text) or [clause.text])]
+            return [
+                ComposedSentence(s, clause.clause_id)
+                for s in self._best_sentences(clause.text, question)
+            ]
+        return [
+            ComposedSentence(s, clause.clause_id) for s in (sentences(clause.text) or [clause.text])
+        ]
 
     def _preamble(self, clause: Clause, question: str) -> ComposedSentence:
         named = self._named_related(clause, question)
@@ -210,7 +223,7 @@ class Composer:
                 return ComposedSentence(f"{phrase} {rest}", clause.clause_id)
         return ComposedSentence(clause.text, clause.clause_id)
 
-    def _named_related(self, clause: Clause, question: str):  # type: ignore[no-untyped-def]
+    def _named_related(self, clause: Clause, question: str) -> RelatedInstrument | None:
         """The related instrument the question is about, when it names one closely enough."""
         words = set(tokenize(question))
         best, best_overlap = None, 0.0

@@ -13,8 +13,17 @@ from collections.abc import Sequence
 from assistant.answer_models import ChatMessage
 
 ORDINALS = {
-    "first": "i", "1st": "i", "second": "ii", "2nd": "ii", "third": "iii", "3rd": "iii",
-    "fourth": "iv", "4th": "iv", "fifth": "v", "5th": "v", "last": "last",
+    "first": "i",
+    "1st": "i",
+    "second": "ii",
+    "2nd": "ii",
+    "third": "iii",
+    "3rd": "iii",
+    "fourth": "iv",
+    "4th": "iv",
+    "fifth": "v",
+    "5th": "v",
+    "last": "last",
 }
 ORDINAL_SUB_RE = re.compile(
     r"\b(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+"
@@ -58,7 +67,9 @@ def condense(question: str, history: Sequence[ChatMessage], known_ids: set[str])
 
 def _is_follow_up(question: str) -> bool:
     short = len(question.split()) <= SHORT_QUESTION_WORDS
-    return bool(CONNECTIVE_RE.search(question.strip())) or (short and bool(PRONOUN_RE.search(question)))
+    return bool(CONNECTIVE_RE.search(question.strip())) or (
+        short and bool(PRONOUN_RE.search(question))
+    )
 
 
 def _last_cited_paragraph(history: Sequence[ChatMessage]) -> str | None:

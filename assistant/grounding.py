@@ -117,7 +117,9 @@ class GroundingChecker:
             self._clause_vectors[clause.key] = self.embeddings.embed_query(clause.embedding_text())
         return self._clause_vectors[clause.key]
 
-    def score(self, sentence: str, clause: Clause, sentence_vector: Sequence[float] | None = None) -> float:
+    def score(
+        self, sentence: str, clause: Clause, sentence_vector: Sequence[float] | None = None
+    ) -> float:
         """Support in [0, 1] of ``sentence`` by one clause."""
         if contradicts(sentence, clause):
             return 0.0

@@ -80,7 +80,12 @@ class GroundingGuard:
             clauses = [c for c in (self.corpus.get(cid) for cid in pool) if c is not None]
             score, best = self.checker.support(clean, clauses)
             supported = self.checker.is_supported(score)
-            if not cited and supported and score >= self.checker.threshold + AUTO_CITE_MARGIN and best:
+            if (
+                not cited
+                and supported
+                and score >= self.checker.threshold + AUTO_CITE_MARGIN
+                and best
+            ):
                 clean = _append_citation(clean, best)
                 cited = [best]
             elif not cited:

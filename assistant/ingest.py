@@ -72,14 +72,15 @@ class IndexService:
 
     def _ensure(self, progress: bool) -> IngestReport:
         manifest = self.store.read_manifest()
-        if manifest is not None and not self.is_current(manifest):
-            if self.settings.on_index_mismatch == "error":
-                raise IndexMismatch(
-                    f"The index was built from corpus {manifest.corpus_hash[:12]} with "
-                    f"{manifest.embedding_model!r}; the corpus is now "
-                    f"{self.corpus.content_hash[:12]} with {self.settings.embedding_model!r}. "
-                    "Run `assistant ingest` to rebuild it."
-                )
+        mismatch = manifest is not None and not self.is_current(manifest)
+        if mismatch and self.settings.on_index_mismatch == "error":
+            assert manifest is not None
+            raise IndexMismatch(
+                f"The index was built from corpus {manifest.corpus_hash[:12]} with "
+                f"{manifest.embedding_model!r}; the corpus is now "
+                f"{self.corpus.content_hash[:12]} with {self.settings.embedding_model!r}. "
+                "Run `assistant ingest` to rebuild it."
+            )
         return self.build(progress=progress)
 
     def build(self, force: bool = False, progress: bool = True) -> IngestReport:
@@ -121,4 +122,5 @@ class IndexService:
 
     def _collection_name(self) -> str:
         stamp = re.sub(r"\D", "", utc_now())
-        return f"{self.settings.collection_prefix}_{self.corpus.content_hash[:12]}_{stamp}_{time.time_ns() % 10**6}"
+        unique = time.time_ns() % 10**6
+        return f"{self.settings.collection_prefix}_{self.corpus.content_hash[:12]}_{stamp}_{unique}"

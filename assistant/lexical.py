@@ -14,12 +14,12 @@ from assistant.models import Clause
 WORD_RE = re.compile(r"[a-zà-ÿ0-9]+(?:-[a-zà-ÿ0-9]+)*")
 # Function words and the words every clause shares ("government", "digital"), which only add noise.
 STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could do does did for from had has have how i if
-    in into is it its may me might more most must my no not of on or our should so some such than
-    that the their them then there these they this those to under up us was we were what when where
-    which while who whom why will with would you your about also any all each other own same very
-    oecd recommendation recommend recommends council say says said tell governments government
-    digital""".split()
+    "a an and are as at be been being but by can could do does did for from had has have how i "
+    "if in into is it its may me might more most must my no not of on or our should so some "
+    "such than that the their them then there these they this those to under up us was we were "
+    "what when where which while who whom why will with would you your about also any all each "
+    "other own same very oecd recommendation recommend recommends council say says said tell "
+    "governments government digital".split()
 )
 
 

@@ -11,6 +11,7 @@ import importlib.util
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 from assistant.models import Clause
 from assistant.prompts import PromptLibrary
@@ -81,6 +82,10 @@ class OpenAICompatibleGenerator:
         if self._model is None:
             from langchain_openai import ChatOpenAI
 
+            # OpenAI wants max_completion_tokens (and rejects both fields at once); llama.cpp's
+            # servers and other compatible ones read only max_tokens and would not stop.
+            limit = self.settings.llm_max_tokens
+            is_openai = urlparse(self.settings.llm_base_url).hostname == "api.openai.com"
             self._model = ChatOpenAI(
                 base_url=self.settings.llm_base_url,
                 api_key=self.settings.llm_api_key,
@@ -88,7 +93,8 @@ class OpenAICompatibleGenerator:
                 timeout=self.settings.llm_timeout_s,
                 max_retries=0,
                 temperature=self.settings.llm_temperature,
-                max_completion_tokens=self.settings.llm_max_tokens,
+                max_completion_tokens=limit if is_openai else None,
+                extra_body=None if is_openai else {"max_tokens": limit},
             )
         return self._model
 

@@ -56,7 +56,9 @@ class Clause(BaseModel):
     @property
     def paragraph_id(self) -> str:
         """The paragraph (or section / item) a sub-item belongs to; itself otherwise."""
-        return self.parent_id if self.kind == ClauseKind.SUBITEM and self.parent_id else self.clause_id
+        return (
+            self.parent_id if self.kind == ClauseKind.SUBITEM and self.parent_id else self.clause_id
+        )
 
     @property
     def key(self) -> str:

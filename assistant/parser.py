@@ -118,9 +118,7 @@ class ClauseParser:
             opening, body = lines[adopted], lines[adopted + 1 :]
         else:
             # Without an 'Adopted by' line, titles (short lines without a full stop) lead in.
-            start = next(
-                (i for i, line in enumerate(lines) if len(line.split()) >= 12), len(lines)
-            )
+            start = next((i for i, line in enumerate(lines) if len(line.split()) >= 12), len(lines))
             opening, body = "", lines[start:]
         body = [line for line in body if not _is_title_line(line)]
         paragraphs = _join_paragraphs(body)
@@ -129,7 +127,9 @@ class ClauseParser:
         yield _Draft("background", None, ClauseKind.CONTAINER, "", "", [opening or "Background"])
         for number, paragraph in enumerate(paragraphs, start=1):
             paragraph = re.sub(r"^\*\s+", "", paragraph)  # footnote marker
-            yield _Draft(f"background.{number}", "background", ClauseKind.BACKGROUND, "", "", [paragraph])
+            yield _Draft(
+                f"background.{number}", "background", ClauseKind.BACKGROUND, "", "", [paragraph]
+            )
 
     def _preamble(self, lines: list[str]) -> Iterator[_Draft]:
         """'THE COUNCIL,' and its HAVING REGARD / RECOGNISING / NOTING items."""
@@ -156,19 +156,30 @@ class ClauseParser:
             elif section and section.clause_id == "I" and (m := DEFINITION_RE.match(line)):
                 term = clean_text(m.group("term"))
                 new = _Draft(
-                    f"I.{slugify(term)}", "I", ClauseKind.DEFINITION, term,
-                    section.text(), [f"{term} {m.group('rest')}"],
+                    f"I.{slugify(term)}",
+                    "I",
+                    ClauseKind.DEFINITION,
+                    term,
+                    section.text(),
+                    [f"{term} {m.group('rest')}"],
                 )
-            elif section and (m := PARAGRAPH_RE.match(line)) and not (current and current.is_open()):
+            elif (
+                section and (m := PARAGRAPH_RE.match(line)) and not (current and current.is_open())
+            ):
                 new = paragraph = _Draft(
-                    f"{section.clause_id}.{m.group('num')}", section.clause_id,
-                    ClauseKind.PARAGRAPH, heading_of(m.group("text")), section.text(),
+                    f"{section.clause_id}.{m.group('num')}",
+                    section.clause_id,
+                    ClauseKind.PARAGRAPH,
+                    heading_of(m.group("text")),
+                    section.text(),
                     [m.group("text")],
                 )
             elif paragraph and (m := SUBITEM_RE.match(line)):
                 new = _Draft(
-                    f"{paragraph.clause_id}.{m.group('num')}", paragraph.clause_id,
-                    ClauseKind.SUBITEM, paragraph.heading,
+                    f"{paragraph.clause_id}.{m.group('num')}",
+                    paragraph.clause_id,
+                    ClauseKind.SUBITEM,
+                    paragraph.heading,
                     f"{section.text() if section else ''} {paragraph.text()}",
                     [m.group("text")],
                 )

@@ -20,7 +20,9 @@ KEYWORD_PARA_RE = re.compile(
     rf"(?P<para>\d{{1,2}})(?:\s*[.(]?\s*(?P<sub>{SUB})\b\)?)?",
     re.IGNORECASE,
 )
-BARE_PARA_SUB_RE = re.compile(rf"\b(?P<para>\d{{1,2}})\s*(?:\(\s*(?P<sub>{SUB})\s*\)|\.(?P<sub2>{SUB})\b)", re.IGNORECASE)
+BARE_PARA_SUB_RE = re.compile(
+    rf"\b(?P<para>\d{{1,2}})\s*(?:\(\s*(?P<sub>{SUB})\s*\)|\.(?P<sub2>{SUB})\b)", re.IGNORECASE
+)
 SUB_OF_PARA_RE = re.compile(
     rf"\b(?:sub-?item|sub-?paragraph|point|item)\s*\(?(?P<sub>{SUB})\)?\s+of\s+"
     rf"(?:paragraph|recommendation|para\.?)?\s*(?P<para>\d{{1,2}})\b",
@@ -28,7 +30,16 @@ SUB_OF_PARA_RE = re.compile(
 )
 SECTION_RE = re.compile(rf"\bsection\s+(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
 DEFINITION_ID_RE = re.compile(r"\bI\.(?P<slug>[a-z]+(?:-[a-z]+)*)\b")
-ARABIC_TO_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI", "7": "VII", "8": "VIII"}
+ARABIC_TO_ROMAN = {
+    "1": "I",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "5": "V",
+    "6": "VI",
+    "7": "VII",
+    "8": "VIII",
+}
 
 
 def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:

@@ -75,7 +75,7 @@ def representations(corpus: Corpus, use_paraphrases: bool = True) -> list[Repres
             for question in corpus.paraphrases(clause):
                 add(clause, "paraphrase", question)
     for related in corpus.related:
-        clause = corpus.get(related.cited_in, related.cited_by)
-        if clause is not None:
-            add(clause, "related", f"{related.title} [{related.council_ref}]")
+        citing = corpus.get(related.cited_in, related.cited_by)
+        if citing is not None:
+            add(citing, "related", f"{related.title} [{related.council_ref}]")
     return reps

@@ -25,7 +25,8 @@ INJECTION_PATTERNS = [
     r"\bdisregard\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
     r"\bforget\b.{0,40}\b(?:instruction|rule|prompt|everything|text|document|context|corpus)",
     r"\b(?:system|developer|hidden|initial)\s+(?:prompt|message|instruction)",
-    r"\b(?:reveal|print|show|repeat|output|display)\b.{0,30}\b(?:prompt|instruction|configuration|api key|secret)",
+    r"\b(?:reveal|print|show|repeat|output|display)\b.{0,30}"
+    r"\b(?:prompt|instruction|configuration|api key|secret)",
     r"\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\brole-?play\b",
     r"\b(?:jailbreak|developer mode|dan mode|do anything now)\b",
     r"\b(?:admin|administrator|system|security)\s+(?:notice|override|message|update|alert)\b",
@@ -63,11 +64,11 @@ PROPER_NAME_RE = re.compile(
 ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,}[a-z]*|[A-Za-z]*[a-z][A-Z]\w*)$")
 # Words capitalised for emphasis or at a sentence start in questions; never names.
 COMMON_CAPITALISED = frozenset(
-    """what which who whom whose when where why how does do did is are was were can could should
-    would will may might must shall please tell explain give list summarise summarize describe
-    according under in on at for to the a an and or but if our my we i it this that these those
-    there their they you your yes no ok okay hello hi thanks thank also then so now according
-    isn't aren't doesn't don't can't wouldn't shouldn't""".split()
+    "what which who whom whose when where why how does do did is are was were can could should "
+    "would will may might must shall please tell explain give list summarise summarize describe "
+    "according under in on at for to the a an and or but if our my we i it this that these "
+    "those there their they you your yes no ok okay hello hi thanks thank also then so now "
+    "according isn't aren't doesn't don't can't wouldn't shouldn't".split()
 )
 
 

@@ -73,7 +73,11 @@ class HybridSearch:
         top_k = top_k or self.settings.top_k
         referenced = resolve_references(question, self.corpus.by_id.keys())
         question = self.rewriter.rewrite(question)
-        expansions = expand_with_glossary(question, self.corpus.glossary) if self.settings.use_glossary else []
+        expansions = (
+            expand_with_glossary(question, self.corpus.glossary)
+            if self.settings.use_glossary
+            else []
+        )
         dense = self._dense(question)
         lexical = self.lexical.search(tokenize(" ".join([question, *expansions])), n=50)
         return self._fuse(referenced, dense, lexical, top_k)
@@ -93,7 +97,9 @@ class HybridSearch:
             key = f"{hit.metadata.get('instrument_id')}#{hit.metadata.get('clause_id')}"
             best[key] = max(best.get(key, -1.0), hit.similarity)
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
-        return [(self.corpus.by_id[key], score) for key, score in ranked if key in self.corpus.by_id]
+        return [
+            (self.corpus.by_id[key], score) for key, score in ranked if key in self.corpus.by_id
+        ]
 
     def _fuse(
         self,

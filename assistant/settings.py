@@ -55,8 +55,9 @@ class Settings(BaseSettings):
 
     # Answering
     generator: Literal["composed", "openai", "llamacpp"] = Field(
-        "composed", description="Which generator writes answers: composed (offline, default), "
-        "an OpenAI-compatible endpoint, or a local GGUF model through llama-cpp-python."
+        "composed",
+        description="Which generator writes answers: composed (offline, default), "
+        "an OpenAI-compatible endpoint, or a local GGUF model through llama-cpp-python.",
     )
     answer_max_clauses: int = Field(4, ge=1, le=12, description="Most clauses cited in one answer.")
     context_token_budget: int = Field(

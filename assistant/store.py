@@ -60,7 +60,7 @@ def _client_settings() -> Any:
 
 
 class ChromaStore:
-    """Collections of clause representations in Chroma, plus the manifest that names the live one."""
+    """Collections of clause representations in Chroma, and the manifest naming the live one."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -110,10 +110,7 @@ class ChromaStore:
     def reset_connection(self) -> None:
         """Forget the client so the next call reconnects (after a server restart)."""
         if self._client is not None and self.settings.chroma_mode == "embedded":
-            try:
-                self._client.clear_system_cache()
-            except Exception:  # a broken client may fail to clear; it is dropped anyway
-                pass
+            _forget_cached_system(str(self.embedded_path))
         self._client = None
 
     def heartbeat(self) -> bool:

@@ -1,4 +1,4 @@
-"""Adding an instrument is dropping its text and metadata into the corpus folder and re-ingesting."""
+"""Adding an instrument: drop its text and metadata into the corpus folder, re-ingest."""
 
 from __future__ import annotations
 

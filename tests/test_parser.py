@@ -129,7 +129,8 @@ def test_clean_text_and_heading_helpers() -> None:
 def test_related_instruments_ignore_non_preamble_clauses() -> None:
     clauses = ClauseParser("X/1").parse(
         "THE COUNCIL,\n\nHAVING REGARD to the Recommendation of the Council on Tests [C(99)1];\n\n"
-        "I. RECOMMENDS that Adherents:\n\n1. **Test things**, by:\n\n- i) the Recommendation of the Council on Other [C(1)2];\n"
+        "I. RECOMMENDS that Adherents:\n\n1. **Test things**, by:\n\n"
+        "- i) the Recommendation of the Council on Other [C(1)2];\n"
     )
     assert [r.council_ref for r in related_instruments(clauses)] == ["C(99)1"]
 
