@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from pydantic import SecretStr
+
 from assistant.models import Clause
 from assistant.prompts import PromptLibrary
 from assistant.settings import Settings
@@ -67,6 +69,29 @@ def build_messages(
     ]
 
 
+def chat_model(
+    base_url: str, api_key: SecretStr, model: str, settings: Settings, max_tokens: int | None = None
+) -> Any:
+    """LangChain's chat model for an OpenAI-compatible endpoint, with the assistant's timeouts
+    (no retries: a slow or dead endpoint must fail fast so the caller can fall back)."""
+    from langchain_openai import ChatOpenAI
+
+    # OpenAI wants max_completion_tokens (and rejects both fields at once); llama.cpp's servers
+    # and other compatible ones read only max_tokens and would not stop.
+    limit = max_tokens or settings.llm_max_tokens
+    is_openai = urlparse(base_url).hostname == "api.openai.com"
+    return ChatOpenAI(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        timeout=settings.llm_timeout_s,
+        max_retries=0,
+        temperature=settings.llm_temperature,
+        max_completion_tokens=limit if is_openai else None,
+        extra_body=None if is_openai else {"max_tokens": limit},
+    )
+
+
 class OpenAICompatibleGenerator:
     """Any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, Azure OpenAI)."""
 
@@ -80,22 +105,8 @@ class OpenAICompatibleGenerator:
     @property
     def model(self) -> Any:
         if self._model is None:
-            from langchain_openai import ChatOpenAI
-
-            # OpenAI wants max_completion_tokens (and rejects both fields at once); llama.cpp's
-            # servers and other compatible ones read only max_tokens and would not stop.
-            limit = self.settings.llm_max_tokens
-            is_openai = urlparse(self.settings.llm_base_url).hostname == "api.openai.com"
-            self._model = ChatOpenAI(
-                base_url=self.settings.llm_base_url,
-                api_key=self.settings.llm_api_key,
-                model=self.settings.llm_model,
-                timeout=self.settings.llm_timeout_s,
-                max_retries=0,
-                temperature=self.settings.llm_temperature,
-                max_completion_tokens=limit if is_openai else None,
-                extra_body=None if is_openai else {"max_tokens": limit},
-            )
+            s = self.settings
+            self._model = chat_model(s.llm_base_url, s.llm_api_key, s.llm_model, s)
         return self._model
 
     def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:

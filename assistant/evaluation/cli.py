@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from assistant.evaluation.datasets import ASSISTANT
 from assistant.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the services import torch and Chroma: only when a command runs
@@ -101,6 +102,9 @@ def eval_command(
     check: Annotated[bool, typer.Option(help="Exit 1 when a threshold is missed.")] = False,
     thresholds: Annotated[Path, typer.Option(help="Threshold file (TOML).")] = THRESHOLDS,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    judge: Annotated[
+        bool, typer.Option(help="Add judge-graded faithfulness and relevance (needs a judge URL).")
+    ] = False,
 ) -> None:
     """Run the assistant over a gold set; write results.jsonl, summary.json and a report."""
     import datetime as dt
@@ -125,6 +129,16 @@ def eval_command(
         raise typer.Exit(2) from exc
     services = _services(**({"generator": generator} if generator else {}))
     run = evaluate(services, items, baselines, dataset=str(dataset))
+    if judge:
+        from assistant.evaluation.judge import Judge, JudgeUnavailable, judge_summary
+
+        try:
+            grader = Judge(services.settings, services.prompts)
+        except JudgeUnavailable as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        mine = [r for r in run.records if r.system == ASSISTANT]
+        run.summary["judge"] = judge_summary(mine, grader)
     if meta:
         from assistant.evaluation.meta_eval import meta_evaluate
 
