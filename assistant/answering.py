@@ -36,6 +36,7 @@ from assistant.store import utc_now
 
 UNKNOWN_SUBJECT_PENALTY = 0.2
 UNKNOWN_CONTEXT_PENALTY = 0.03
+UNKNOWN_NAMES_LIMIT = 2
 RELATED_SUGGESTIONS = 3
 FALSE_PREMISE_RE = re.compile(
     r"\bwhy (?:does|did|do|is)\b.{0,40}\b(?:require|requires|mandate|mandates|oblige|obliges|"
@@ -152,7 +153,14 @@ class AnswerService:
             threshold += (
                 UNKNOWN_SUBJECT_PENALTY if scope.names_are_subject else UNKNOWN_CONTEXT_PENALTY
             )
-        if best < threshold:
+        # Several names the text never uses, as the subject: the question is about them (unless
+        # the user asks to check a claim, which the text can confirm or correct).
+        about_others = (
+            scope.names_are_subject
+            and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
+            and not scope.checks_a_claim
+        )
+        if best < threshold or about_others:
             if scope.names_are_subject:
                 return phrases["unknown_names"].format(names=", ".join(scope.unknown_names[:3]))
             return phrases["not_covered"]

@@ -34,6 +34,9 @@ INJECTION_PATTERNS = [
     r"(?:changed|amended|updated|replaced|revised)\b",
     r"\bnew instructions?\b|\boverride\b",
     r"\bfrom now on\b",
+    r"\bnote to (?:the )?(?:assistant|ai|model|system|bot)\b|\btell the user\b",
+    r"\b(?:recommendation|text|it)\s+(?:has been|was|is)\s+(?:repealed|withdrawn|revoked|"
+    r"superseded|abolished)\b",
 ]
 INJECTION_RE = re.compile("|".join(INJECTION_PATTERNS), re.IGNORECASE)
 HARMFUL_RE = re.compile(
@@ -41,7 +44,11 @@ HARMFUL_RE = re.compile(
     r"write (?:malware|a virus|ransomware)|steal (?:passwords|data|credentials))\b",
     re.IGNORECASE,
 )
-SENTENCE_RE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+SENTENCE_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
+CLAIM_CHECK_RE = re.compile(
+    r"(?:,\s*(?:right|correct|true)\s*\?\s*$)|^\s*(?:is it true|isn't it true|am i right)\b",
+    re.IGNORECASE,
+)
 QUANTITY_RE = re.compile(
     r"\b(?:how (?:many|much|long|often)|what (?:percentage|percent|share|amount|number|rate|"
     r"fine|budget threshold|threshold)|maximum|minimum|in euros|in dollars|per cent|percent|"
@@ -82,6 +89,7 @@ class ScopeCheck:
     names_are_subject: bool = False
     asks_for_figure: bool = False
     harmful: bool = False
+    checks_a_claim: bool = False
 
     @property
     def only_injection(self) -> bool:
@@ -120,6 +128,7 @@ class ScopeGuard:
             names_are_subject=any(_is_subject(name, legitimate) for name in names),
             asks_for_figure=bool(QUANTITY_RE.search(legitimate)),
             harmful=bool(HARMFUL_RE.search(question)),
+            checks_a_claim=bool(CLAIM_CHECK_RE.search(legitimate)),
         )
 
     def unknown_words(self, question: str) -> list[str]:

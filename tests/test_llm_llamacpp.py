@@ -116,6 +116,7 @@ class GuardTally:
     fallbacks: int = 0
     unavailable: int = 0
     abstained: int = 0
+    markup_shown: int = 0
     lines: list[str] = field(default_factory=list)
 
     def add(self, question: str, answer: Answer, draft: str, generator: str) -> None:
@@ -131,10 +132,14 @@ class GuardTally:
             self.fallbacks += 1
         elif "could not be reached" in notices:
             self.unavailable += 1
+        # Known gap (see test_llm_openai.py::test_echoed_prompt_markup_never_reaches_the_user):
+        # counted here, not asserted, because whether SmolLM2 echoes its prompt varies by run.
+        self.markup_shown += "<clauses>" in answer.answer
         outcome = "abstained" if answer.abstained else answer.generator
         self.lines.append(
             f"- {question}\n  draft: {draft[:160]!r}\n  -> {outcome}, "
             f"removed {answer.grounding.removed}, dropped ids {answer.grounding.dropped_citations}"
+            f"\n  shown: {answer.answer[:200]!r}"
         )
 
     def report(self, title: str) -> str:
@@ -145,7 +150,7 @@ class GuardTally:
                 f"answers {self.answers}: kept from the model {self.from_model} "
                 f"({self.model_sentences} sentences, guard removed {self.removed}); "
                 f"fell back to composed {self.fallbacks}; unavailable {self.unavailable}; "
-                f"abstained {self.abstained}",
+                f"abstained {self.abstained}; prompt markup shown {self.markup_shown}",
             ]
         )
 
@@ -160,7 +165,7 @@ def llamacpp_services(real_services: Services, real_settings: Settings) -> Servi
     return Services(settings)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)
 def test_smollm2_answers_reach_the_user_only_through_the_guard(
     llamacpp_services: Services, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -265,6 +270,8 @@ def test_smollm2_behind_llamacpp_server_is_guarded(
 
     assert not any("could not be reached" in n for n in answer.notices), answer.notices
     assert recorder.drafts and recorder.drafts[0].strip(), "the server streamed a reply"
+    # The length cap reached the server (a token is at most a word, so words <= tokens).
+    assert len(recorder.drafts[0].split()) <= settings.llm_max_tokens
     assert_guard_invariants(answer, services)
     tally = GuardTally()
     tally.add(QUESTIONS[0], answer, recorder.drafts[0], "openai")

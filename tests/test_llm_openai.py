@@ -16,6 +16,8 @@ import pytest
 from fake_llm_server import FakeLLMServer, free_port
 
 from assistant.answer_models import Answer
+from assistant.llm import OpenAICompatibleGenerator
+from assistant.prompts import PromptLibrary
 from assistant.services import Services
 from assistant.settings import Settings
 
@@ -129,6 +131,23 @@ def test_model_is_shown_the_system_prompt_and_clauses_labelled_by_id(
     assert request.body["model"] == services.settings.llm_model
     assert request.body["stream"] is True
     assert request.body["temperature"] == services.settings.llm_temperature
+    # the length cap as compatible servers read it (llama.cpp ignores max_completion_tokens)
+    assert request.body["max_tokens"] == services.settings.llm_max_tokens
+    assert "max_completion_tokens" not in request.body
+
+
+def test_openai_itself_gets_the_length_cap_as_max_completion_tokens(
+    real_settings: Settings,
+) -> None:
+    """api.openai.com rejects ``max_tokens`` next to ``max_completion_tokens``, so it gets only
+    the newer field (checked on the client's configuration: the real API is not reachable)."""
+    settings = real_settings.model_copy(
+        update={"generator": "openai", "llm_base_url": "https://api.openai.com/v1"}
+    )
+    generator = OpenAICompatibleGenerator(settings, PromptLibrary(settings.prompts_dir))
+
+    assert generator.model.max_tokens == settings.llm_max_tokens
+    assert not generator.model.extra_body
 
 
 def test_streamed_deltas_join_to_the_final_answer(
@@ -318,3 +337,56 @@ def test_injected_instruction_never_reaches_the_model(
     assert cited_ids(answer) and all(cid.startswith("IV.9") for cid in cited_ids(answer))
     injected = services.prompts.composed["notice"]["injection_ignored"]
     assert injected in answer.notices
+
+
+# -- known gap -------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap in the guard: a model that echoes the <clauses> block of its prompt gets "
+    "the markup shown, because the echoed clause text is (trivially) supported",
+)
+def test_echoed_prompt_markup_never_reaches_the_user(
+    fake_llm: FakeLLMServer, make_services: MakeServices
+) -> None:
+    """Small models (SmolLM2-135M does, in some runs) answer by copying the clause block of the
+    prompt. Its wording is the clauses' own, so it passes the support check; the prompt's
+    scaffolding (the ``<clauses>`` tag, the ``[id] (heading)`` labels) must still not be shown."""
+    services = make_services(fake_llm.base_url)
+    fake_llm.queue(
+        "<clauses>\n[IV.11] (Procure digital technologies based on assessment of existing assets) "
+        "Procure digital technologies based on assessment of existing assets including digital "
+        "skills, job profiles, technologies, contracts, inter-agency agreements to increase "
+        "efficiency, support innovation, and best sustain objectives stated in the overall public "
+        "sector modernisation agenda.\n[IV.12] (Ensure greater transparency) Procurement and "
+        "contracting rules should be updated, as appropriate, to make them compatible with modern "
+        "ways of developing and deploying digital technology.\n</clauses>"
+    )
+
+    answer = services.answers.ask("How should governments procure digital technologies?")
+
+    assert "IV.12" not in answer.answer  # the invalid id is dropped even so
+    assert "<clauses>" not in answer.answer, answer.answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap in the guard: a sentence the model repeats (small models loop) is "
+    "supported each time, so every copy is shown",
+)
+def test_repeated_sentence_is_shown_once(
+    fake_llm: FakeLLMServer, make_services: MakeServices
+) -> None:
+    """SmolLM2-135M at temperature 0 often loops on one supported sentence until the token
+    limit; the user should read it once."""
+    services = make_services(fake_llm.base_url)
+    stakeholders = (
+        "They should involve key stakeholders in the definition of the business case [IV.9.ii]."
+    )
+    fake_llm.queue(" ".join([FAITHFUL, stakeholders, stakeholders, stakeholders]))
+
+    answer = services.answers.ask(BUSINESS_CASE)
+
+    assert answer.generator == "openai"
+    assert answer.answer.count(stakeholders) == 1, answer.answer
