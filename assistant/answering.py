@@ -196,7 +196,7 @@ class AnswerService:
                         notices,
                         self.generator.name,
                     )
-                result = self.guard.check(draft, allowed)
+                result = self.guard.check(_finished_sentences(draft), allowed)
                 if result.supported_share < self.settings.min_supported_share or not result.cited:
                     notices.append(
                         self.phrases["notice"]["fallback"].format(generator=self.generator.name)
@@ -322,6 +322,17 @@ def _retrieved(hits: list[ScoredClause]) -> list[RetrievedClause]:
         )
         for h in hits
     ]
+
+
+def _finished_sentences(draft: str) -> str:
+    """A model stopped by its token limit leaves a half sentence: drop it."""
+    stripped = draft.rstrip()
+    if re.search(r"[.!?](?:\s*\[[^\]\n]{1,40}\])*[\"”)]?$", stripped):
+        return stripped
+    cut = max(
+        stripped.rfind(". "), stripped.rfind("! "), stripped.rfind("? "), stripped.rfind(".\n")
+    )
+    return stripped[: cut + 1] if cut > 0 else stripped
 
 
 def _split_rendered(text: str) -> list[str]:

@@ -107,9 +107,8 @@ def rewrite_citations(text: str, valid_ids: Collection[str]) -> str:
 
 def strip_citations(text: str) -> str:
     """The text without any citation-shaped marker (for measuring support)."""
-    return re.sub(
-        r"\s{2,}", " ", MARKER_RE.sub(lambda m: "" if _is_citation(m) else m.group(0), text)
-    ).strip()
+    bare = MARKER_RE.sub(lambda m: "" if _is_citation(m) else m.group(0), text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", bare)).strip()
 
 
 def _is_citation(match: re.Match[str]) -> bool:

@@ -20,7 +20,15 @@ from assistant.grounding import GroundingChecker
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(\[*])")
 LEADING_MARKERS_RE = re.compile(r"^((?:\s*\[[^\]\n]{1,40}\])+)")
 UNSUPPORTED_MARK = " ⚠ (not supported by the cited clause)"
+# What a model may echo from its prompt: the <clauses> tags and the "[ID] (heading)" labels.
+PROMPT_TAG_RE = re.compile(r"</?\s*(?:clauses|question|answer)\s*>", re.IGNORECASE)
+CLAUSE_LABEL_RE = re.compile(r"(?m)^\s*\[[^\]\n]{1,40}\]\s*\([^)\n]{1,200}\)\s*")
 AUTO_CITE_MARGIN = 0.1
+
+
+def remove_prompt_echo(text: str) -> str:
+    """Text without prompt scaffolding a model copied back (tags, clause labels)."""
+    return CLAUSE_LABEL_RE.sub("", PROMPT_TAG_RE.sub("", text)).strip()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -69,12 +77,15 @@ class GroundingGuard:
         allowed = [cid for cid in dict.fromkeys(allowed_ids) if self.corpus.get(cid) is not None]
         result = GuardResult(text="")
         kept: list[str] = []
-        for sentence in split_sentences(text):
+        shown: set[str] = set()
+        for sentence in split_sentences(remove_prompt_echo(text)):
             parsed = parse_citations(sentence, allowed)
             result.dropped.extend(d for d in parsed.dropped if d not in result.dropped)
             clean = rewrite_citations(sentence, allowed)
-            if not strip_citations(clean):
-                continue  # a lone marker
+            said = strip_citations(clean).lower()
+            if not said or said in shown:
+                continue  # a lone marker, or a sentence already said (small models loop)
+            shown.add(said)
             cited = parsed.ids
             pool = cited or allowed
             clauses = [c for c in (self.corpus.get(cid) for cid in pool) if c is not None]

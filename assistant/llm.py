@@ -8,6 +8,7 @@ Its text is never shown as is: the grounding guard checks every sentence first.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -137,6 +138,7 @@ class LlamaCppGenerator:
         self.settings = settings
         self.prompts = prompts
         self._llm: Any = None
+        self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
 
     def _load(self) -> Any:
         if self._llm is None:
@@ -156,19 +158,18 @@ class LlamaCppGenerator:
     def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
         llm = self._load()
         messages = build_messages(question, clauses, self.prompts, self.settings)
-        stream = llm.create_chat_completion(
-            messages=messages,
-            stream=True,
-            temperature=self.settings.llm_temperature,
-            max_tokens=self.settings.llm_max_tokens,
-        )
-        try:
-            for chunk in stream:
-                piece = chunk["choices"][0].get("delta", {}).get("content")
-                if piece:
-                    yield piece
-        except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context window
-            raise GeneratorUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        with self._lock:
+            try:
+                stream = llm.create_chat_completion(
+                    messages=messages,
+                    stream=True,
+                    temperature=self.settings.llm_temperature,
+                    max_tokens=self.settings.llm_max_tokens,
+                )
+                pieces = [chunk["choices"][0].get("delta", {}).get("content") for chunk in stream]
+            except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context
+                raise GeneratorUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        yield from (piece for piece in pieces if piece)
 
 
 def make_generator(settings: Settings, prompts: PromptLibrary) -> TextGenerator | None:

@@ -254,7 +254,7 @@ def test_unreachable_endpoint_falls_back_to_composed(make_services: MakeServices
 
     answer = services.answers.ask(BUSINESS_CASE)
 
-    assert_composed_fallback(answer, "could not be reached")
+    assert_composed_fallback(answer, "did not give a usable answer")
 
 
 @pytest.mark.timeout(30)
@@ -269,7 +269,7 @@ def test_slow_endpoint_times_out_and_falls_back(
 
     answer = services.answers.ask(BUSINESS_CASE)
 
-    assert_composed_fallback(answer, "could not be reached")
+    assert_composed_fallback(answer, "did not give a usable answer")
     assert any("Timeout" in n for n in answer.notices), answer.notices
     assert len(fake_llm.chat_requests) == 1  # no retries piling up behind the timeout
 
@@ -284,7 +284,7 @@ def test_broken_endpoint_falls_back_to_composed(
 
     answer = services.answers.ask(BUSINESS_CASE)
 
-    assert_composed_fallback(answer, "could not be reached")
+    assert_composed_fallback(answer, "did not give a usable answer")
     assert len(fake_llm.chat_requests) == 1
 
 
@@ -339,14 +339,9 @@ def test_injected_instruction_never_reaches_the_model(
     assert injected in answer.notices
 
 
-# -- known gap -------------------------------------------------------------------------------------
+# -- what small models do: echo the prompt, loop ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap in the guard: a model that echoes the <clauses> block of its prompt gets "
-    "the markup shown, because the echoed clause text is (trivially) supported",
-)
 def test_echoed_prompt_markup_never_reaches_the_user(
     fake_llm: FakeLLMServer, make_services: MakeServices
 ) -> None:
@@ -370,11 +365,6 @@ def test_echoed_prompt_markup_never_reaches_the_user(
     assert "<clauses>" not in answer.answer, answer.answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap in the guard: a sentence the model repeats (small models loop) is "
-    "supported each time, so every copy is shown",
-)
 def test_repeated_sentence_is_shown_once(
     fake_llm: FakeLLMServer, make_services: MakeServices
 ) -> None:
