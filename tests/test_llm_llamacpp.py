@@ -161,7 +161,9 @@ class GuardTally:
 @pytest.fixture(scope="module")
 def llamacpp_services(real_services: Services, real_settings: Settings) -> Services:
     """Services answering with SmolLM2 in-process, over the session's index (loaded once)."""
-    settings = real_settings.model_copy(update={"generator": "llamacpp", "gguf_path": gguf_path()})
+    settings = real_settings.model_copy(
+        update={"generator": "llamacpp", "gguf_path": gguf_path(), "llm_max_tokens": 160}
+    )  # a short answer is all the guard needs to be tested; keeps CI time bounded on 2 cores
     return Services(settings)
 
 
