@@ -23,12 +23,13 @@ SCALING_NOTE = (
 
 
 def factory() -> FastAPI:
-    """The app over settings from the environment, with the index ensured (uvicorn factory)."""
+    """The app over settings from the environment, warmed up: index ensured, model loaded and
+    clauses embedded before the first request, so /readyz means ready (uvicorn factory)."""
     from assistant.services import Services
     from assistant.web.app_factory import create_app
 
     services = Services(Settings())
-    services.index.ensure(progress=True)
+    services.warm_up(progress=True)
     return create_app(services)
 
 

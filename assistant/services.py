@@ -89,9 +89,9 @@ class Services:
             make_generator(self.settings, self.prompts),
         )
 
-    def warm_up(self) -> None:
+    def warm_up(self, progress: bool = False) -> None:
         """Load the model, check the index and embed the clauses for the guard, before the
         first question arrives (the web app and the evaluation call this at start)."""
-        self.index.ensure()
+        self.index.ensure(progress=progress)
         self.grounding.warm_up(self.corpus.clauses)
         self.search.rewriter.rewrite("warm up")
