@@ -9,6 +9,8 @@ generate (composed by default, or an LLM) -> grounding guard -> answer object wi
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -38,6 +40,7 @@ UNKNOWN_SUBJECT_PENALTY = 0.2
 UNKNOWN_CONTEXT_PENALTY = 0.03
 UNKNOWN_NAMES_LIMIT = 2
 RELATED_SUGGESTIONS = 3
+ANSWER_CACHE_SIZE = 1024
 FALSE_PREMISE_RE = re.compile(
     r"\bwhy (?:does|did|do|is)\b.{0,40}\b(?:require|requires|mandate|mandates|oblige|obliges|"
     r"forbid|forbids|ban|bans|prohibit|prohibits|insist|insists|reject|rejects|discourage|"
@@ -74,6 +77,8 @@ class AnswerService:
         self.scope = ScopeGuard(corpus)
         self.composer = Composer(corpus, prompts.composed, settings.answer_max_clauses)
         self.phrases = prompts.composed
+        self._cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -90,7 +95,7 @@ class AnswerService:
         self, question: str, history: Sequence[ChatMessage] | None = None
     ) -> Iterator[AnswerEvent]:
         """Text pieces (one guarded sentence at a time), then the finished answer."""
-        answer = self._answer(self._validate(question), list(history or []))
+        answer = self._cached_answer(self._validate(question), list(history or []))
         sentences = _split_rendered(answer.answer)
         for number, sentence in enumerate(sentences):
             yield AnswerEvent(type="delta", text=sentence if number == 0 else " " + sentence)
@@ -110,6 +115,25 @@ class AnswerService:
                 f"{self.settings.max_question_chars}."
             )
         return cleaned
+
+    def _cached_answer(self, question: str, history: list[ChatMessage]) -> Answer:
+        """The composed generator is deterministic for a corpus, prompts and settings, so the
+        same question in the same conversation gets the same answer: keep the latest ones."""
+        if self.generator is not None:
+            return self._answer(question, history)
+        key = (question, tuple((m.role, m.content) for m in history))
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                fresh = {"receipt": self._receipt(cached.generator)}
+                return cached.model_copy(update=fresh, deep=True)
+        answer = self._answer(question, history)
+        with self._cache_lock:
+            self._cache[key] = answer
+            if len(self._cache) > ANSWER_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return answer
 
     def _answer(self, question: str, history: list[ChatMessage]) -> Answer:
         scope = self._premise_check(self.scope.check(question, self.search.rewriter.rewrite))

@@ -129,3 +129,13 @@ def test_empty_questions_are_rejected(real_services: Services, question: str) ->
 def test_overlong_question_is_rejected(real_services: Services) -> None:
     with pytest.raises(ValueError, match="limit"):
         real_services.answers.ask("x" * (real_services.settings.max_question_chars + 1))
+
+
+def test_repeated_question_is_answered_the_same_from_the_cache(real_services: Services) -> None:
+    question = "What does the Recommendation say about prototypes?"
+    first = real_services.answers.ask(question)
+    first.citations.clear()  # a caller changing its copy must not change what others get
+    second = real_services.answers.ask(question)
+    assert second.answer == first.answer and second.citations
+    other = real_services.answers.ask(question, [ChatMessage(role="user", content="Hello")])
+    assert other.standalone_question.startswith(question)
