@@ -133,7 +133,7 @@ class AnswerService:
             self._cache[key] = answer
             if len(self._cache) > ANSWER_CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return answer
+        return answer.model_copy(deep=True)
 
     def _answer(self, question: str, history: list[ChatMessage]) -> Answer:
         scope = self._premise_check(self.scope.check(question, self.search.rewriter.rewrite))
