@@ -19,7 +19,7 @@ from assistant.models import Clause, ScoredClause
 from assistant.query import QueryRewriter
 from assistant.references import resolve_references
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoreUnavailable
+from assistant.store import ChromaStore, StoreUnavailable, VectorHit
 
 MANIFEST_TTL_S = 2.0
 LEXICAL_WEIGHT = 0.7
@@ -85,13 +85,7 @@ class HybridSearch:
     def _dense(self, question: str) -> list[tuple[Clause, float]]:
         """Clauses ranked by their best-matching representation's cosine similarity."""
         vector = self.embeddings.embed_query(question)
-        collection = self.active_collection()
-        try:
-            hits = self.store.query(collection, vector, self.settings.dense_candidates)
-        except Exception as exc:
-            self.invalidate()
-            self.store.reset_connection()
-            raise IndexNotReady(f"The vector store did not answer: {exc}") from exc
+        hits = self._query_live(vector)
         best: dict[str, float] = {}
         for hit in hits:
             key = f"{hit.metadata.get('instrument_id')}#{hit.metadata.get('clause_id')}"
@@ -100,6 +94,27 @@ class HybridSearch:
         return [
             (self.corpus.by_id[key], score) for key, score in ranked if key in self.corpus.by_id
         ]
+
+    def _query_live(self, vector: list[float]) -> list[VectorHit]:
+        """Query the live collection. A rebuild may have dropped the collection this process
+        last read from the manifest: then the manifest is re-read and the query retried once on
+        the new live collection, so a request never fails because of an index switch."""
+        n = self.settings.dense_candidates
+        collection = self.active_collection()
+        try:
+            return self.store.query(collection, vector, n)
+        except Exception as exc:
+            error = exc
+        self.invalidate()
+        live = self.active_collection()
+        if live != collection:
+            try:
+                return self.store.query(live, vector, n)
+            except Exception as exc:
+                error = exc
+        self.invalidate()
+        self.store.reset_connection()
+        raise IndexNotReady(f"The vector store did not answer: {error}") from error
 
     def _fuse(
         self,

@@ -62,6 +62,10 @@ def _client_settings() -> Any:
 class ChromaStore:
     """Collections of clause representations in Chroma, and the manifest naming the live one."""
 
+    #: Longest wait for a Chroma server (seconds). Chroma's own HTTP client never times out, so
+    #: a frozen server would hang every request; with this bound it becomes a 503 instead.
+    http_timeout_s: float = 10.0
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: Any = None
@@ -77,17 +81,28 @@ class ChromaStore:
 
         try:
             if self.settings.chroma_mode == "http":
-                return chromadb.HttpClient(
+                self._probe_server()
+                client = chromadb.HttpClient(
                     host=self.settings.chroma_host,
                     port=self.settings.chroma_port,
                     settings=_client_settings(),
                 )
+                _bound_http_timeouts(client, self.http_timeout_s)
+                return client
             self.embedded_path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(
                 path=str(self.embedded_path), settings=_client_settings()
             )
         except Exception as exc:  # chromadb raises several unrelated types here
             raise StoreUnavailable(f"Cannot open the Chroma store: {exc}") from exc
+
+    def _probe_server(self) -> None:
+        """A bounded heartbeat before Chroma's client (whose constructor calls the server with
+        no timeout) is built: a server that is down or frozen fails fast here."""
+        import httpx
+
+        url = f"http://{self.settings.chroma_host}:{self.settings.chroma_port}/api/v2/heartbeat"
+        httpx.get(url, timeout=_timeout(self.http_timeout_s)).raise_for_status()
 
     @property
     def embedded_path(self) -> Any:
@@ -126,12 +141,17 @@ class ChromaStore:
         return f"{self.settings.collection_prefix}_{MANIFEST_SUFFIX}"
 
     def read_manifest(self) -> Manifest | None:
+        from chromadb.errors import NotFoundError
+
         try:
             collection = self.client.get_collection(self.manifest_name)
         except StoreUnavailable:
             raise
-        except Exception:
+        except (NotFoundError, ValueError):  # no manifest yet (older Chroma raised ValueError)
             return None
+        except Exception as exc:  # the store did not answer: not the same as "no index"
+            self.reset_connection()
+            raise StoreUnavailable(f"The Chroma store did not answer: {exc}") from exc
         meta = collection.metadata or {}
         if "collection" not in meta:
             return None
@@ -197,6 +217,22 @@ class ChromaStore:
 
     def drop(self, name: str) -> None:
         self.client.delete_collection(name)
+
+
+def _timeout(seconds: float) -> Any:
+    import httpx
+
+    return httpx.Timeout(seconds, connect=min(seconds, 3.0))
+
+
+def _bound_http_timeouts(client: Any, seconds: float) -> None:
+    """Give the HTTP session inside Chroma's client a timeout (chromadb 1.5 creates it with
+    ``timeout=None`` and has no setting for it)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None and hasattr(session, "timeout"):
+        session.timeout = _timeout(seconds)
+    else:  # a Chroma release that moved it: say so rather than hang silently later
+        log.warning("Could not set a timeout on the Chroma HTTP client; a frozen server may hang.")
 
 
 def _forget_cached_system(path: str) -> None:

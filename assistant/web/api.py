@@ -8,6 +8,7 @@ kept between requests, so any worker or replica can serve any request.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,13 +35,17 @@ from assistant.web.schemas import (
     SearchHit,
     SearchResponse,
 )
-from assistant.web.security import ApiError, audit, guard
+from assistant.web.security import ApiError, audit, guard, shorten
+
+logger = logging.getLogger("assistant.web")
+NO_INDEX = "No index has been built yet"
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
         401: "Missing or invalid API key.",
         413: "Request body too large.",
+        415: "Body is not sent as JSON (Content-Type: application/json).",
         422: "Invalid request (e.g. question too long).",
         429: "Rate limit reached; see Retry-After.",
         503: "Index not built or vector store unreachable.",
@@ -55,8 +60,12 @@ def services_of(request: Request) -> Services:
 def check_question(services: Services, question: str, history: list[ChatMessage]) -> None:
     """Limits from settings, with messages that say what to change."""
     settings = services.settings
-    if not question.strip():
-        raise ApiError(422, "empty_question", "The question is empty: write a question.")
+    if not "".join(ch for ch in question if ch.isprintable()).strip():
+        raise ApiError(
+            422,
+            "empty_question",
+            "The question is empty (blank or only control characters): write a question.",
+        )
     if len(question) > settings.max_question_chars:
         raise ApiError(
             422,
@@ -85,7 +94,20 @@ def answer_errors() -> Iterator[None]:
 
 
 def index_message(exc: Exception) -> str:
-    return f"The clause index is not available: {exc} Try again shortly or ask the operator."
+    return (
+        f"The clause index is not available: {index_problem(exc)} "
+        "Try again shortly or ask the operator."
+    )
+
+
+def index_problem(exc: Exception) -> str:
+    """Why the index is not available, in words safe for any client: the store's own error
+    (which may name hosts, folders or library internals) goes to the server log instead."""
+    detail = str(exc)
+    if detail.startswith(NO_INDEX):
+        return detail
+    logger.warning("Clause index not available: %s", detail)
+    return "The vector store does not answer."
 
 
 async def open_stream(
@@ -189,7 +211,7 @@ def readyz(request: Request) -> Any:
         try:
             collection = services.search.active_collection()
         except IndexNotReady as exc:
-            problem = str(exc)
+            problem = index_problem(exc)
     else:
         problem = "The vector store does not answer."
     ready = Readiness(
@@ -275,7 +297,7 @@ def clause(
         raise ApiError(
             404,
             "clause_not_found",
-            f"There is no clause '{clause_id}'. Clause ids look like 'IV.9.i' or 'II.3'; "
+            f"There is no clause '{shorten(clause_id)}'. Clause ids look like 'IV.9.i' or 'II.3'; "
             "GET /v1/clauses lists them all.",
         )
     return clause_out(corpus, found)

@@ -23,7 +23,15 @@ from assistant.search import IndexNotReady
 from assistant.services import Services
 from assistant.store import StoreUnavailable
 from assistant.web import api, openai_compat
-from assistant.web.security import ApiError, AuditLog, BodySizeLimit, build_security
+from assistant.web.security import (
+    ApiError,
+    AuditLog,
+    BodySizeLimit,
+    SecurityHeaders,
+    build_security,
+    hide_query_strings_in_access_log,
+    shorten,
+)
 
 logger = logging.getLogger("assistant.web")
 
@@ -34,11 +42,13 @@ STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "request_too_large",
+    415: "unsupported_media_type",
     422: "invalid_request",
     429: "rate_limited",
     503: "unavailable",
 }
 API_PATHS = ("/v1", "/healthz", "/readyz")
+MAX_PROBLEMS = 5  # validation problems listed in one message (a 3,000-item bad history is one)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 DESCRIPTION = """Cited answers from the OECD *Recommendation of the Council on Digital Government
@@ -59,22 +69,79 @@ def error_response(
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and not isinstance(exc, ApiError):
+        unreadable = unreadable_body(exc.__cause__)
+        if unreadable:  # FastAPI's "error parsing the body": say which error
+            return error_response(422, "invalid_request", unreadable)
     code = exc.code if isinstance(exc, ApiError) else STATUS_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else "The request failed."
     return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
 
+def unreadable_body(cause: BaseException | None) -> str | None:
+    """What was wrong with a body FastAPI could not decode (not a JSON syntax error)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "Invalid request: the body is not valid UTF-8. Send JSON encoded as UTF-8."
+    if isinstance(cause, RecursionError):
+        return "Invalid request: the body's JSON is nested too deeply."
+    if cause is not None:
+        return "Invalid request: the body could not be read as JSON."
+    return None
+
+
+def wrong_body(request: Request, errors: list[dict[str, Any]]) -> JSONResponse | None:
+    """A body that is not a JSON object at all: the wrong content type (415), no body, or a
+    list/string/number where an object was expected (422), each said plainly."""
+    top = [e for e in errors if tuple(e.get("loc", ())) == ("body",)]
+    if not top:
+        return None
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    is_json = media == "application/json" or (media.startswith("application/") and "+json" in media)
+    if top[0].get("type") == "missing":
+        return error_response(
+            422,
+            "invalid_request",
+            'Invalid request: the body is empty. Send a JSON object such as {"question": "..."} '
+            "with 'Content-Type: application/json'.",
+        )
+    if not is_json:
+        got = f"'{media[:60]}'" if media else "none"
+        return error_response(
+            415,
+            "unsupported_media_type",
+            f"The body must be JSON sent with 'Content-Type: application/json' (content type "
+            f"received: {got}).",
+        )
+    return error_response(
+        422,
+        "invalid_request",
+        'Invalid request: the body must be a JSON object such as {"question": "..."}, not a '
+        "list, string or number.",
+    )
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 listing each problem as 'where: what' (never echoing the input back)."""
     assert isinstance(exc, RequestValidationError)
+    whole_body = wrong_body(request, list(exc.errors()))
+    if whole_body is not None:
+        return whole_body
     problems = []
     for error in exc.errors():
         if error.get("type") == "json_invalid":
-            problems.append("the body is not valid JSON")
+            loc, reason = error.get("loc", ()), (error.get("ctx") or {}).get("error")
+            where = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+            problems.append(
+                f"the body is not valid JSON ({reason}{where})"
+                if reason
+                else "the body is not valid JSON"
+            )
             continue
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
         problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
-    message = "Invalid request: " + "; ".join(problems) + "."
+    more = len(problems) - MAX_PROBLEMS
+    listed = problems[:MAX_PROBLEMS] + ([f"and {more} more"] if more > 0 else [])
+    message = "Invalid request: " + "; ".join(listed) + "."
     return error_response(422, "invalid_request", message)
 
 
@@ -128,7 +195,9 @@ class ApiFallback(BaseRoute):
             )
         else:
             response = error_response(
-                404, "not_found", f"No such endpoint: {scope['path']}. See /docs for the API."
+                404,
+                "not_found",
+                f"No such endpoint: {shorten(scope['path'])}. See /docs for the API.",
             )
         await response(scope, receive, send)
 
@@ -155,6 +224,8 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     app.add_exception_handler(Exception, unexpected)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, prefixes=("/v1",))
+    app.add_middleware(SecurityHeaders, prefixes=API_PATHS)
+    hide_query_strings_in_access_log()  # /v1/search?q=... would otherwise log the question
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -31,7 +31,7 @@ from assistant.web.schemas import (
     ModelCard,
     ModelList,
 )
-from assistant.web.security import ApiError, audit, guard
+from assistant.web.security import ApiError, audit, guard, shorten
 
 MARKER_RE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 
@@ -56,7 +56,7 @@ def split_conversation(
             "The last message must be a user message holding the question "
             "(system messages are ignored).",
         )
-    history = [ChatMessage(role=m.role, content=m.text()) for m in turns[:-1]]  # type: ignore[arg-type]
+    history = [ChatMessage(role=m.role, content=m.text()) for m in turns[:-1]]
     return turns[-1].text(), history[-max_turns:] if max_turns else []
 
 
@@ -99,10 +99,14 @@ def sources_footer(answer: Answer) -> str:
 
 
 def extra_fields(answer: Answer) -> dict[str, Any]:
+    """The answer's own fields beside OpenAI's; ``notices`` and ``generator`` say, e.g., that the
+    LLM could not be reached and the answer was composed from the clauses instead."""
     return {
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "abstained": answer.abstained,
         "related": [c.model_dump(mode="json") for c in answer.related],
+        "generator": answer.generator,
+        "notices": list(answer.notices),
     }
 
 
@@ -145,7 +149,9 @@ def list_models() -> ModelList:
 @router.get("/models/{model_id}", response_model=ModelCard, summary="One model")
 def get_model(model_id: str) -> ModelCard:
     if model_id != MODEL_ID:
-        raise ApiError(404, "model_not_found", f"Unknown model '{model_id}'; use '{MODEL_ID}'.")
+        raise ApiError(
+            404, "model_not_found", f"Unknown model '{shorten(model_id)}'; use '{MODEL_ID}'."
+        )
     return ModelCard()
 
 
@@ -158,7 +164,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any
     """OpenAI's chat completions, streaming or not. The reply's `annotations` hold one
     `url_citation` per inline citation marker; `citations` holds the full clause records."""
     if body.model != MODEL_ID:
-        raise ApiError(404, "model_not_found", f"Unknown model '{body.model}'; use '{MODEL_ID}'.")
+        raise ApiError(
+            404, "model_not_found", f"Unknown model '{shorten(body.model)}'; use '{MODEL_ID}'."
+        )
     services = request.app.state.services
     question, history = split_conversation(body.messages, services.settings.max_history_turns)
     check_question(services, question, history)

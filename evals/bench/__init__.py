@@ -1,0 +1,1 @@
+"""Benchmarks of the assistant against the naive LangChain RAG baseline (``make bench``)."""
