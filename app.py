@@ -21,6 +21,10 @@ SCALING_NOTE = (
     "With several workers prefer Chroma in server mode (ASSISTANT_CHROMA_MODE=http)."
 )
 
+# Longer than common clients' idle keep-alive (httpx: 5 s), so the server does not close a
+# connection a client is about to reuse.
+KEEP_ALIVE_S = 30
+
 
 def factory() -> FastAPI:
     """The app over settings from the environment, warmed up: index ensured, model loaded and
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     if args.workers <= 1:
-        uvicorn.run(factory(), host=args.host, port=args.port)
+        uvicorn.run(factory(), host=args.host, port=args.port, timeout_keep_alive=KEEP_ALIVE_S)
         return
     from assistant.services import Services
 
@@ -59,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         app_dir=str(Path(__file__).resolve().parent),
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

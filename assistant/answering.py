@@ -77,7 +77,9 @@ class AnswerService:
         self.scope = ScopeGuard(corpus)
         self.composer = Composer(corpus, prompts.composed, settings.answer_max_clauses)
         self.phrases = prompts.composed
-        self._cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], Answer] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, tuple[tuple[str, str], ...]], Answer] = (
+            OrderedDict()
+        )
         self._cache_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------------
@@ -117,11 +119,13 @@ class AnswerService:
         return cleaned
 
     def _cached_answer(self, question: str, history: list[ChatMessage]) -> Answer:
-        """The composed generator is deterministic for a corpus, prompts and settings, so the
-        same question in the same conversation gets the same answer: keep the latest ones."""
+        """The composed generator is deterministic for an index, prompts and settings, so the
+        same question in the same conversation gets the same answer: keep the latest ones. The
+        live collection is part of the key, so a rebuilt index is never answered from the old."""
         if self.generator is not None:
             return self._answer(question, history)
-        key = (question, tuple((m.role, m.content) for m in history))
+        live = self.search.active_collection()
+        key = (live, question, tuple((m.role, m.content) for m in history))
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:

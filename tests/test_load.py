@@ -14,6 +14,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -39,16 +40,42 @@ REQUESTS = 2_000
 CONCURRENCY = 32
 NO_LIMIT = 10_000_000  # requests per minute: never reached
 OUT = PROJECT_ROOT / "evals" / "bench" / "out" / "load.json"
-QUESTIONS = [
-    "How should governments justify funding for digital projects?",
-    "What does the Recommendation say about open government data?",
-    "How should citizens be involved in designing public services?",
-    "What is digital government?",
-    "Who should lead the digital government strategy?",
-    "What about security and privacy risks?",
-    "What will the weather be like in Paris tomorrow?",  # refused: not covered
-    "Should projects be funded in stages depending on results?",
+TOPICS = [
+    "how should governments justify funding for digital projects?",
+    "what does the Recommendation say about open government data?",
+    "how should citizens be involved in designing public services?",
+    "what is digital government?",
+    "who should lead the digital government strategy?",
+    "what about security and privacy risks?",
+    "what will the weather be like in Paris tomorrow?",  # refused: not covered
+    "should projects be funded in stages depending on results?",
+    "how can governments share digital services across agencies?",
+    "what skills do civil servants need for digital government?",
 ]
+OPENERS = ["", "Briefly, ", "Please explain: ", "In short, ", "For a briefing note, ",
+           "Quick question: ", "As an official, I ask: ", "Could you tell me "]  # fmt: skip
+CLOSERS = ["", " Thanks.", " Please cite the clauses.", " It is for our strategy.",
+           " I work in a ministry.", " We are drafting a plan.", " Keep it short.",
+           " Any guidance?"]  # fmt: skip
+CONTEXTS = ["", " We are a city.", " We are a region.", " We are a national agency.",
+            " We are a small country."]  # fmt: skip
+
+
+def upper_first(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+# 3,200 different questions, so none is answered from the answer cache: the figures measure
+# the whole pipeline (retrieval, scope checks, composition, grounding guard), the worst case.
+QUESTIONS = [
+    upper_first(f"{opener}{topic}{closer}{context}")
+    for topic in TOPICS
+    for opener in OPENERS
+    for closer in CLOSERS
+    for context in CONTEXTS
+]
+random.Random(2014).shuffle(QUESTIONS)
+WARM_UP = 64
 
 
 @dataclass
@@ -84,7 +111,7 @@ class LoadResult:
 
 
 async def _load(
-    url: str, requests: int, concurrency: int, until_switch_from: str | None
+    url: str, requests: int, concurrency: int, until_switch_from: str | None, first: int
 ) -> LoadResult:
     """At least `requests` POST /v1/ask from `concurrency` clients, each sending its next
     question as soon as the previous answer arrived. A failure is anything but a 200 with an
@@ -109,7 +136,7 @@ async def _load(
         async def one_client() -> None:
             nonlocal sent
             while sent < requests or not switched:
-                question = QUESTIONS[sent % len(QUESTIONS)]
+                question = QUESTIONS[(first + sent) % len(QUESTIONS)]
                 sent += 1
                 started = time.perf_counter()
                 try:
@@ -144,8 +171,15 @@ def run_load(
     requests: int = REQUESTS,
     concurrency: int = CONCURRENCY,
     until_switch_from: str | None = None,
+    first: int = 0,
 ) -> LoadResult:
-    return asyncio.run(_load(url, requests, concurrency, until_switch_from))
+    """Questions from `first` on in QUESTIONS (the warm-up takes the last ones)."""
+    return asyncio.run(_load(url, requests, concurrency, until_switch_from, first))
+
+
+def warm_up(url: str) -> None:
+    """A few answers first: the first requests load lazily built parts of the app."""
+    run_load(url, requests=WARM_UP, first=len(QUESTIONS) - WARM_UP)
 
 
 def run_load_from_another_process(url: str, until_switch_from: str) -> LoadResult:
@@ -218,7 +252,7 @@ def app_process(real_services: Services, real_settings: Settings, tmp_path: Path
 def test_2000_questions_from_32_clients_all_answered(app_process: str) -> None:
     """2,000 questions from 32 concurrent clients against `python app.py`: every one is
     answered (200 with an answer), and the server is still ready afterwards."""
-    run_load(app_process, requests=64)  # warm up: first answers load lazily built parts
+    warm_up(app_process)
     result = run_load(app_process)
     report("app_py", result)
     assert result.failures == [], result.failures[:5]
@@ -245,7 +279,7 @@ def test_2000_questions_while_the_index_is_rebuilt_all_answered(real_settings: S
             errors.append(exc)
 
     with serve(create_app(services)) as url:
-        run_load(url, requests=64)
+        warm_up(url)
         before = httpx.get(f"{url}/readyz", timeout=10).json()["collection"]
         builder = threading.Thread(target=rebuild_until_done, daemon=True)
         builder.start()

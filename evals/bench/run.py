@@ -145,6 +145,13 @@ def aims(results: Results) -> list[str]:
     by_key = {f.key: f for f in results.figures}
     lines = []
     floors = by_key["answer.p50_floors"].assistant
+    for key in ("answer.p50", "http.c1.p50"):
+        figure, floor = by_key.get(key), by_key["floor.embed_p50"].assistant
+        if figure and floor and min(figure.assistant or 0, figure.naive or 0) < 0.9 * floor:
+            lines.append(
+                f"WARNING: '{figure.label}' is below the floor: new questions seem to be served "
+                "from a cache; check that common.variant still defeats the caches' keys."
+            )
     if floors is not None:
         verdict = "met" if floors <= AIM_FLOORS else "missed"
         lines.append(
