@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -49,6 +50,7 @@ FALSE_PREMISE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
 def _package_version() -> str:
     try:
         return version("oecd-digital-government-assistant")

@@ -94,4 +94,4 @@ class Services:
         first question arrives (the web app and the evaluation call this at start)."""
         self.index.ensure(progress=progress)
         self.grounding.warm_up(self.corpus.clauses)
-        self.search.rewriter.rewrite("warm up")
+        self.search.search("How should governments justify the funding of digital projects?")
