@@ -12,7 +12,7 @@ of a gold sub-item do not count). ``parents`` maps each sub-item id to its parag
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,6 +62,18 @@ def _first_rank(ranked: Ranked, gold: str, level: Level, parents: Mapping[str, s
     return None
 
 
+def _per_item(
+    ranked: Sequence[Ranked],
+    gold: Sequence[Sequence[str]],
+    score: Callable[[Ranked, Sequence[str]], float],
+) -> MetricResult:
+    """Score each item with gold clauses; items without gold are left out (None)."""
+    scores: list[float | None] = [
+        score(units, golds) if golds else None for units, golds in zip(ranked, gold, strict=True)
+    ]
+    return MetricResult(mean(scores), scores)
+
+
 def recall_at_k(
     ranked: Sequence[Ranked],
     gold: Sequence[Sequence[str]],
@@ -70,16 +82,13 @@ def recall_at_k(
     parents: Mapping[str, str] | None = None,
 ) -> MetricResult:
     """Per item, the share of its gold clauses found in the top ``k`` units."""
-    parents = parents or {}
-    scores: list[float | None] = []
-    for units, golds in zip(ranked, gold, strict=True):
-        if not golds:
-            scores.append(None)
-            continue
-        top = units[:k]
-        found = sum(_first_rank(top, g, level, parents) is not None for g in golds)
-        scores.append(found / len(golds))
-    return MetricResult(mean(scores), scores)
+    links = parents or {}
+
+    def score(units: Ranked, golds: Sequence[str]) -> float:
+        found = sum(_first_rank(units[:k], g, level, links) is not None for g in golds)
+        return found / len(golds)
+
+    return _per_item(ranked, gold, score)
 
 
 def mean_reciprocal_rank(
@@ -89,15 +98,13 @@ def mean_reciprocal_rank(
     parents: Mapping[str, str] | None = None,
 ) -> MetricResult:
     """Per item, 1 / rank of the first unit that matches any gold clause (0 when none does)."""
-    parents = parents or {}
-    scores: list[float | None] = []
-    for units, golds in zip(ranked, gold, strict=True):
-        if not golds:
-            scores.append(None)
-            continue
-        ranks = [r for g in golds if (r := _first_rank(units, g, level, parents)) is not None]
-        scores.append(1.0 / min(ranks) if ranks else 0.0)
-    return MetricResult(mean(scores), scores)
+    links = parents or {}
+
+    def score(units: Ranked, golds: Sequence[str]) -> float:
+        ranks = [r for g in golds if (r := _first_rank(units, g, level, links)) is not None]
+        return 1.0 / min(ranks) if ranks else 0.0
+
+    return _per_item(ranked, gold, score)
 
 
 def citation_scores(
