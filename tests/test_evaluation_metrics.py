@@ -16,6 +16,7 @@ from assistant.evaluation.metrics import (
     abstention_scores,
     by_group,
     citation_scores,
+    correct_clause_cited,
     fact_covered,
     grounding_share,
     invalid_citations,
@@ -93,6 +94,14 @@ def test_citation_repeats_are_counted_once() -> None:
 def test_paragraph_level_citation_of_a_sub_item() -> None:
     scores = citation_scores([["IV.9.i"]], [["IV.9"]], "paragraph", PARENTS)
     assert scores["f1"].score == 1.0
+
+
+def test_correct_clause_cited_counts_an_item_once_at_paragraph_level() -> None:
+    result = correct_clause_cited(
+        [["X", "IV.9"], ["X"], [], ["A"]], [["IV.9.ii"], ["A"], ["A"], []], PARENTS
+    )
+    assert result.individual == [1.0, 0.0, 0.0, None]
+    assert result.score == pytest.approx(1 / 3)
 
 
 def test_invalid_citations_counts_ids_outside_the_corpus() -> None:

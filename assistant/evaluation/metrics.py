@@ -141,6 +141,22 @@ def citation_scores(
     }
 
 
+def correct_clause_cited(
+    cited: Sequence[Sequence[str]],
+    gold: Sequence[Sequence[str]],
+    parents: Mapping[str, str] | None = None,
+) -> MetricResult:
+    """Per answerable item, 1 when at least one cited clause is a gold clause, its paragraph or
+    one of its sub-items (paragraph-level match), else 0: "did the answer rest on a right clause
+    at all", the figure an official feels first, and the one the answering target is set on."""
+    links = parents or {}
+    scores: list[float | None] = [
+        float(any(matches(c, g, "paragraph", links) for c in ids for g in golds)) if golds else None
+        for ids, golds in zip(cited, gold, strict=True)
+    ]
+    return MetricResult(mean(scores), scores)
+
+
 def invalid_citations(cited: Sequence[Sequence[str]], known: Collection[str]) -> MetricResult:
     """Per item, how many cited ids are not clauses of the corpus; the score is the total."""
     counts: list[float | None] = [float(sum(c not in known for c in ids)) for ids in cited]
@@ -228,6 +244,7 @@ BY_TYPE_METRICS = (
     "citations.clause.recall",
     "citations.clause.f1",
     "citations.paragraph.f1",
+    "citations.correct_cited",
     "grounding.supported_share",
     "key_facts.coverage",
     "abstention.accuracy",
@@ -309,6 +326,9 @@ def _citations(
         block[level] = {name: result.score for name, result in scores.items()}
         for name, result in scores.items():
             per_item[f"citations.{level}.{name}"] = result.individual
+    correct = correct_clause_cited(cited, gold, parents)
+    block["correct_cited"] = correct.score
+    per_item["citations.correct_cited"] = correct.individual
     block["invalid"] = sum(len(r.invalid_citations) for r in records if r.citations is not None)
     return block
 

@@ -24,6 +24,7 @@ HEADLINES = {
     "retrieval R@5 (clause)": "retrieval.clause.recall@5",
     "retrieval R@5 (paragraph)": "retrieval.paragraph.recall@5",
     "retrieval MRR (clause)": "retrieval.clause.mrr",
+    "correct clause cited": "citations.correct_cited",
     "citation F1 (clause)": "citations.clause.f1",
     "citation F1 (paragraph)": "citations.paragraph.f1",
     "grounded sentences": "grounding.supported_share",
