@@ -1,4 +1,4 @@
-"""Validate evals/datasets/retrieval.jsonl and evals/datasets/gold.jsonl.
+"""Validate evals/datasets/retrieval.jsonl, gold.jsonl and heldout.jsonl.
 
 Usage:  python evals/check_datasets.py [path/to/source.txt]
 
@@ -8,6 +8,8 @@ style and type counts, and (when the source text is available) that every
 key_fact occurs in the text of its gold clauses (a warning, not an error,
 because facts may legitimately come from a parent paragraph's lead-in).
 Prints the clause IDs covered and not covered. Exits 1 on any error.
+heldout.jsonl gets the same per-line checks as gold.jsonl (ids h001...), but no
+minimum size, everyday share or coverage requirement.
 """
 
 from __future__ import annotations
@@ -163,6 +165,51 @@ def coverage(rows, label):
           + (", ".join(leaves_missing) or "none"))
 
 
+def check_gold_rows(rows, name, prefix, errors, warnings, clauses):
+    """Per-line checks shared by gold.jsonl and heldout.jsonl."""
+    check_common(rows, name, {"id": str, "question": str, "type": str, "gold": list,
+                              "must_refuse": bool, "key_facts": list, "history": list},
+                 errors)
+    for r in rows:
+        rid = r.get("id")
+        if not re.fullmatch(prefix + r"\d{3}", str(rid)):
+            errors.append(f"{name} {rid}: id must look like {prefix}001")
+        t = r.get("type")
+        if t not in GOLD_TYPES:
+            errors.append(f"{name} {rid}: bad type {t!r}")
+        refuse, g, kf = r.get("must_refuse"), r.get("gold", []), r.get("key_facts", [])
+        if refuse and (g or kf):
+            errors.append(f"{name} {rid}: must_refuse items need gold [] and key_facts []")
+        if not refuse and (not g or not 1 <= len(kf) <= 3):
+            errors.append(f"{name} {rid}: answerable items need gold and 1-3 key_facts")
+        if t == "out_of_scope" and (g or not refuse):
+            errors.append(f"{name} {rid}: out_of_scope must have gold [] and must_refuse true")
+        if t == "multi" and len(g) < 2:
+            errors.append(f"{name} {rid}: multi needs 2+ gold clauses")
+        for f in kf:
+            # 2-6 words; a single token is accepted only for a document reference
+            # such as "C(2014)88" (it contains a digit).
+            ok_len = isinstance(f, str) and (2 <= len(f.split()) <= 6 or (
+                len(f.split()) == 1 and any(ch.isdigit() for ch in f)))
+            if not ok_len:
+                warnings.append(f"{name} {rid}: key_fact {f!r} is not 2-6 words")
+            elif clauses is not None:
+                text = " ".join(norm(clauses[c]) for c in g if c in clauses)
+                parents = " ".join(norm(clauses[c.rsplit('.', 1)[0]]) for c in g
+                                   if c.count(".") == 2 and c.rsplit('.', 1)[0] in clauses)
+                if norm(f) not in text and norm(f) not in parents:
+                    warnings.append(f"{name} {rid}: key_fact {f!r} not found in {g}")
+        h = r.get("history", [])
+        if t == "followup":
+            if not h or h[-1].get("role") != "assistant":
+                errors.append(f"{name} {rid}: followup history must end with an assistant turn")
+        elif h:
+            errors.append(f"{name} {rid}: only followup items carry history")
+        for turn in h:
+            if set(turn) != {"role", "content"} or turn.get("role") not in {"user", "assistant"}:
+                errors.append(f"{name} {rid}: bad history turn {turn}")
+
+
 def main() -> int:
     errors: list[str] = []
     warnings: list[str] = []
@@ -188,47 +235,7 @@ def main() -> int:
         errors.append("retrieval: fewer than half the questions are everyday")
 
     gold = load(DATA / "gold.jsonl", errors)
-    check_common(gold, "gold", {"id": str, "question": str, "type": str, "gold": list,
-                                "must_refuse": bool, "key_facts": list, "history": list},
-                 errors)
-    for r in gold:
-        rid = r.get("id")
-        if not re.fullmatch(r"g\d{3}", str(rid)):
-            errors.append(f"gold {rid}: id must look like g001")
-        t = r.get("type")
-        if t not in GOLD_TYPES:
-            errors.append(f"gold {rid}: bad type {t!r}")
-        refuse, g, kf = r.get("must_refuse"), r.get("gold", []), r.get("key_facts", [])
-        if refuse and (g or kf):
-            errors.append(f"gold {rid}: must_refuse items need gold [] and key_facts []")
-        if not refuse and (not g or not 1 <= len(kf) <= 3):
-            errors.append(f"gold {rid}: answerable items need gold and 1-3 key_facts")
-        if t == "out_of_scope" and (g or not refuse):
-            errors.append(f"gold {rid}: out_of_scope must have gold [] and must_refuse true")
-        if t == "multi" and len(g) < 2:
-            errors.append(f"gold {rid}: multi needs 2+ gold clauses")
-        for f in kf:
-            # 2-6 words; a single token is accepted only for a document reference
-            # such as "C(2014)88" (it contains a digit).
-            ok_len = isinstance(f, str) and (2 <= len(f.split()) <= 6 or (
-                len(f.split()) == 1 and any(ch.isdigit() for ch in f)))
-            if not ok_len:
-                warnings.append(f"gold {rid}: key_fact {f!r} is not 2-6 words")
-            elif clauses is not None:
-                text = " ".join(norm(clauses[c]) for c in g if c in clauses)
-                parents = " ".join(norm(clauses[c.rsplit('.', 1)[0]]) for c in g
-                                   if c.count(".") == 2 and c.rsplit('.', 1)[0] in clauses)
-                if norm(f) not in text and norm(f) not in parents:
-                    warnings.append(f"gold {rid}: key_fact {f!r} not found in {g}")
-        h = r.get("history", [])
-        if t == "followup":
-            if not h or h[-1].get("role") != "assistant":
-                errors.append(f"gold {rid}: followup history must end with an assistant turn")
-        elif h:
-            errors.append(f"gold {rid}: only followup items carry history")
-        for turn in h:
-            if set(turn) != {"role", "content"} or turn.get("role") not in {"user", "assistant"}:
-                errors.append(f"gold {rid}: bad history turn {turn}")
+    check_gold_rows(gold, "gold", "g", errors, warnings, clauses)
     types = Counter(r.get("type") for r in gold)
     if len(gold) < 160:
         errors.append(f"gold: only {len(gold)} lines (< 160)")
@@ -241,6 +248,18 @@ def main() -> int:
           f"everyday share: {types['everyday'] / max(len(gold), 1):.1%}")
     coverage(retr, "retrieval")
     coverage(gold, "gold")
+
+    heldout_path = DATA / "heldout.jsonl"
+    if heldout_path.exists():
+        heldout = load(heldout_path, errors)
+        check_gold_rows(heldout, "heldout", "h", errors, warnings, clauses)
+        htypes = Counter(r.get("type") for r in heldout)
+        print(f"\nheldout.jsonl: {len(heldout)} lines; type counts: {dict(sorted(htypes.items()))}")
+        print(f"heldout.jsonl: must_refuse true: "
+              f"{sum(bool(r.get('must_refuse')) for r in heldout)}")
+        coverage(heldout, "heldout")
+    else:
+        warnings.append(f"{heldout_path} not found: heldout checks skipped")
     for w in warnings:
         print("WARNING:", w)
     for e in errors:
