@@ -14,9 +14,15 @@ from assistant.corpus import Corpus
 
 FRENCH_MARKERS = frozenset(
     "le la les des du une est que qui quoi quand comment pourquoi dit doit nos notre vos votre "
-    "avec pour sur dans aux au faut-il elle il ils sont être été".split()
+    "avec pour sur dans aux au faut-il elle il ils sont être été "
+    "de et un en à où ou ces cette quel quelle quels quelles selon peut peuvent nous leur leurs "
+    "sa ses ne pas est-ce est-il est-elle doit-il doit-elle doit-on peut-on".split()
 )
 WORD_RE = re.compile(r"[A-Za-zÀ-ÿœ'-]+")
+# An elided French word (l'..., d'..., qu'...) also marks a question as French.
+ELISION_RE = re.compile(r"(?:qu|[cdjlmnst])'[^\W\d_]")
+# Typographic apostrophes, as French keyboards and phones type them, read as "'".
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
 MIN_TYPO_LENGTH = 4
 TYPO_CUTOFF = 0.8
 
@@ -60,16 +66,28 @@ class QueryRewriter:
         terms = tomllib.loads(self.french_glossary.read_text(encoding="utf-8")).get("terms", {})
         return sorted(terms.items(), key=lambda kv: -len(kv[0]))
 
+    @cached_property
+    def _french_patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        """One compiled pattern per glossary term, longest first. A term ending in an apostrophe
+        (an elision: "l'", "d'", "qu'") matches right before the word it is attached to."""
+        patterns = []
+        for french, english in self.french_terms:
+            end = "" if french.endswith("'") else r"(?![\w-])"
+            pattern = re.compile(rf"(?<![\w-]){re.escape(french)}{end}")
+            patterns.append((pattern, english.replace("\\", "\\\\")))  # literal replacement
+        return patterns
+
     def is_french(self, question: str) -> bool:
-        words = [w.lower() for w in WORD_RE.findall(question)]
-        return len(words) >= 3 and sum(w in FRENCH_MARKERS for w in words) >= 2
+        words = [w.lower() for w in WORD_RE.findall(question.translate(APOSTROPHES))]
+        markers = sum(w in FRENCH_MARKERS or bool(ELISION_RE.match(w)) for w in words)
+        return len(words) >= 3 and markers >= 2
 
     def from_french(self, question: str) -> str:
         """French terms replaced by the Recommendation's English wording."""
-        text = question.lower()
-        for french, english in self.french_terms:
-            text = re.sub(rf"(?<![\w-]){re.escape(french)}(?![\w-])", english, text)
-        return text
+        text = question.translate(APOSTROPHES).lower()
+        for pattern, english in self._french_patterns:
+            text = pattern.sub(english, text)
+        return re.sub(r"[ \t]{2,}", " ", text).strip()
 
     def correct_typos(self, question: str) -> str:
         """Unknown words replaced by the closest corpus word, when one is close enough."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from assistant.corpus import Corpus
 from assistant.models import Clause, ClauseKind
 
-REPRESENTATION_VERSION = "reps-v1"
+REPRESENTATION_VERSION = "reps-v2"
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(])")
 
 

@@ -48,7 +48,14 @@ class Settings(BaseSettings):
 
     # Retrieval
     top_k: int = Field(8, ge=1, le=50, description="Clauses returned by the retriever.")
-    dense_candidates: int = Field(60, ge=1, description="Vectors fetched from Chroma per query.")
+    dense_candidates: int = Field(200, ge=1, description="Vectors fetched from Chroma per query.")
+    dense_evidence_temperature: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="How much a clause's several matching texts add up when ranking "
+        "(log-sum-exp temperature); 0 ranks by the single best match.",
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     use_paraphrases: bool = Field(True, description="Index the everyday-language paraphrases.")
     use_glossary: bool = Field(True, description="Expand queries with the corpus glossary.")

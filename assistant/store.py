@@ -21,6 +21,11 @@ MANIFEST_SUFFIX = "manifest"
 log = logging.getLogger(__name__)
 
 
+HNSW_CONFIGURATION: Any = {
+    "hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
+}
+
+
 class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached or opened."""
 
@@ -178,7 +183,9 @@ class ChromaStore:
         collection.modify(metadata=metadata)
 
     def create_collection(self, name: str) -> Any:
-        return self.client.create_collection(name, metadata={"hnsw:space": "cosine"})
+        """A cosine HNSW index searched wide enough to be exact at this corpus's size (a few
+        thousand vectors): rankings must not shift when the store restarts and reloads it."""
+        return self.client.create_collection(name, configuration=HNSW_CONFIGURATION)
 
     def add(
         self,
