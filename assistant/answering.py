@@ -26,13 +26,13 @@ from assistant.answer_models import (
 )
 from assistant.composer import Composer
 from assistant.corpus import Corpus
-from assistant.followup import condense
+from assistant.followup import FollowUpResolver
 from assistant.guard import GroundingGuard, GuardResult
 from assistant.llm import NOT_COVERED, GeneratorUnavailable, TextGenerator
 from assistant.models import Clause, ClauseKind, ScoredClause
 from assistant.prompts import PromptLibrary
 from assistant.representations import index_version
-from assistant.scope import ScopeCheck, ScopeGuard, states_a_figure
+from assistant.scope import ScopeCheck, ScopeGuard
 from assistant.search import HybridSearch
 from assistant.settings import Settings
 from assistant.store import utc_now
@@ -42,12 +42,6 @@ UNKNOWN_CONTEXT_PENALTY = 0.03
 UNKNOWN_NAMES_LIMIT = 2
 RELATED_SUGGESTIONS = 3
 ANSWER_CACHE_SIZE = 1024
-FALSE_PREMISE_RE = re.compile(
-    r"\bwhy (?:does|did|do|is)\b.{0,40}\b(?:require|requires|mandate|mandates|oblige|obliges|"
-    r"forbid|forbids|ban|bans|prohibit|prohibits|insist|insists|reject|rejects|discourage|"
-    r"discourages|oppose|opposes)\b|\bsince (?:it|the recommendation) (?:requires|bans|forbids)\b",
-    re.IGNORECASE,
-)
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +72,14 @@ class AnswerService:
         self.generator = generator
         self.scope = ScopeGuard(corpus)
         self.composer = Composer(corpus, prompts.composed, settings.answer_max_clauses)
+        self.followups = FollowUpResolver(
+            list(corpus.by_id),
+            {
+                c.heading: c.clause_id
+                for c in corpus.clauses
+                if c.kind == ClauseKind.DEFINITION and c.heading
+            },
+        )
         self.phrases = prompts.composed
         self._cache: OrderedDict[tuple[str, str, tuple[tuple[str, str], ...]], Answer] = (
             OrderedDict()
@@ -142,7 +144,7 @@ class AnswerService:
         return answer.model_copy(deep=True)
 
     def _answer(self, question: str, history: list[ChatMessage]) -> Answer:
-        scope = self._premise_check(self.scope.check(question, self.search.rewriter.rewrite))
+        scope = self.scope.check(question, self.search.rewriter.rewrite)
         notices = [self.phrases["notice"]["injection_ignored"]] if scope.injection else []
         if scope.harmful:
             return self._refusal(
@@ -152,24 +154,14 @@ class AnswerService:
             return self._refusal(
                 question, question, [], self.phrases["refusal"]["injection_only"], notices
             )
-        standalone = condense(scope.question, history, set(self.corpus.by_id))
+        standalone = self.followups.condense(scope.question, history)
         hits = self.search.search(standalone)
         refusal = self._refusal_reason(scope, hits)
         if refusal:
             return self._refusal(question, standalone, hits, refusal, notices)
-        if FALSE_PREMISE_RE.search(scope.question):
+        if scope.claims_premise:
             notices.append(self.phrases["notice"]["premise"])
         return self._generate(question, standalone, hits, notices)
-
-    def _premise_check(self, scope: ScopeCheck) -> ScopeCheck:
-        """'Why does it require blockchain?': a claimed requirement about something the text
-        never mentions is a question about that thing, which the text does not cover."""
-        if FALSE_PREMISE_RE.search(scope.question):
-            unknown = self.scope.unknown_words(scope.question)
-            if unknown:
-                scope.unknown_names = list(dict.fromkeys([*scope.unknown_names, *unknown]))
-                scope.names_are_subject = True
-        return scope
 
     def _refusal_reason(self, scope: ScopeCheck, hits: list[ScoredClause]) -> str | None:
         """Why the corpus does not answer this question, or None when it does."""
@@ -194,9 +186,9 @@ class AnswerService:
             if scope.names_are_subject:
                 return phrases["unknown_names"].format(names=", ".join(scope.unknown_names[:3]))
             return phrases["not_covered"]
-        if scope.asks_for_figure:
+        if scope.figure:
             selected = self.composer.select(scope.question, hits)
-            if not any(states_a_figure(c.text) for c in selected):
+            if not any(scope.figure.answered_by(c.text) for c in selected):
                 return phrases["no_figure"]
         return None
 

@@ -1,36 +1,49 @@
 """Turn a follow-up question into a standalone one, using the conversation, without an LLM.
 
-"and what about the second sub-item?" after an answer citing IV.9 becomes "What does IV.9.ii
-say?"; "who should be involved?" after a question on business cases is retrieved together with
-that earlier question, so the topic carries over.
+Officials talk about what is on the screen: "and what about the second sub-item?" after an
+answer citing IV.9 means IV.9.ii; "and the other one?" after an answer on one of two sub-items
+means its sibling; "what does that last term mean?" points at the last defined term the answer
+used. Those become clause references ("What does IV.9.ii say?"), so retrieval cannot drift.
+Any other short question leaning on a pronoun ("who should be involved in it?") is retrieved
+together with the previous question, so the topic carries over.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.answer_models import ChatMessage
+from assistant.citations import parse_citations
 
 ORDINALS = {
-    "first": "i",
-    "1st": "i",
-    "second": "ii",
-    "2nd": "ii",
-    "third": "iii",
-    "3rd": "iii",
-    "fourth": "iv",
-    "4th": "iv",
-    "fifth": "v",
-    "5th": "v",
-    "last": "last",
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+    "final": -1,
 }
+ORDINAL = r"first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final"
 ORDINAL_SUB_RE = re.compile(
-    r"\b(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+"
-    r"(?:sub-?items?|sub-?paragraphs?|points?|items?|bullets?|ones?)\b",
+    rf"\b(?P<ord>{ORDINAL})\s+(?:sub-?items?|sub-?paragraphs?|points?|items?|bullets?|ones?)\b",
     re.IGNORECASE,
 )
-CITED_RE = re.compile(r"\[(?P<id>[IVX]+\.\d{1,2})(?:\.[ivx]+)?\]")
+OTHER_SUB_RE = re.compile(
+    r"\b(?:the\s+)?other\s+(?:one|sub-?item|sub-?paragraph|point|item|bullet)\b", re.IGNORECASE
+)
+TERM_RE = re.compile(
+    rf"\b(?:that|this|the)\s+(?:(?P<ord>{ORDINAL})\s+)?(?:term|word|phrase|concept|notion|"
+    r"expression|definition)\b",
+    re.IGNORECASE,
+)
+SUBITEM_ID_RE = re.compile(r"^(?P<paragraph>[IVX]+\.\d{1,2})\.[ivx]+$")
 CONNECTIVE_RE = re.compile(
     r"^(?:and|but|also|so|what about|how about|what else|more on|tell me more|which one|"
     r"can you elaborate|elaborate|explain that|why is that)\b",
@@ -43,26 +56,98 @@ PRONOUN_RE = re.compile(
 SHORT_QUESTION_WORDS = 9
 
 
-def condense(question: str, history: Sequence[ChatMessage], known_ids: set[str]) -> str:
-    """A standalone version of ``question`` given the earlier turns (unchanged if none)."""
-    if not history:
-        return question
-    last_paragraph = _last_cited_paragraph(history)
-    ordinal = ORDINAL_SUB_RE.search(question)
-    if ordinal and last_paragraph:
-        sub = ORDINALS[ordinal.group("ord").lower()]
-        if sub == "last":
-            subs = sorted((c for c in known_ids if c.startswith(last_paragraph + ".")), key=len)
-            sub = subs[-1].rsplit(".", 1)[1] if subs else ""
-        candidate = f"{last_paragraph}.{sub}"
-        if candidate in known_ids:
-            return f"What does {candidate} say?"
-    if not _is_follow_up(question):
-        return question
-    previous = next((m.content for m in reversed(history) if m.role == "user"), "")
-    if not previous:
-        return question
-    return f"{question} (about: {previous})"
+class FollowUpResolver:
+    """Rewrites follow-ups against the conversation. ``known_ids`` are the citable clause ids;
+    ``terms`` maps each defined term (lower case) to the clause that defines it."""
+
+    def __init__(self, known_ids: Sequence[str], terms: Mapping[str, str]) -> None:
+        self.known_ids = list(known_ids)
+        self.known = set(known_ids)
+        self.terms = {term.lower(): clause_id for term, clause_id in terms.items()}
+
+    def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
+        """A standalone version of ``question`` given the earlier turns (unchanged if none)."""
+        if not history:
+            return question
+        resolved = (
+            self._ordinal_subitem(question, history)
+            or self._other_subitem(question, history)
+            or self._term(question, history)
+        )
+        if resolved:
+            return f"What does {resolved} say?"
+        if not _is_follow_up(question):
+            return question
+        previous = next((m.content for m in reversed(history) if m.role == "user"), "")
+        return f"{question} (about: {previous})" if previous else question
+
+    def _cited_by_turn(self, history: Sequence[ChatMessage]) -> list[list[str]]:
+        """The ids each assistant turn cited, latest turn first."""
+        return [
+            parse_citations(m.content, self.known).ids
+            for m in reversed(history)
+            if m.role == "assistant"
+        ]
+
+    def _last_paragraph(self, history: Sequence[ChatMessage]) -> str | None:
+        for cited in self._cited_by_turn(history):
+            for clause_id in cited:
+                match = SUBITEM_ID_RE.match(clause_id)
+                paragraph = match.group("paragraph") if match else clause_id
+                if self._subitems(paragraph):
+                    return paragraph
+        return None
+
+    def _subitems(self, paragraph: str) -> list[str]:
+        prefix = paragraph + "."
+        return [c for c in self.known_ids if SUBITEM_ID_RE.match(c) and c.startswith(prefix)]
+
+    def _ordinal_subitem(self, question: str, history: Sequence[ChatMessage]) -> str | None:
+        """'the second sub-item' -> that sub-item of the paragraph cited last."""
+        match = ORDINAL_SUB_RE.search(question)
+        paragraph = self._last_paragraph(history) if match else None
+        if not match or not paragraph:
+            return None
+        subitems = self._subitems(paragraph)
+        index = ORDINALS[match.group("ord").lower()]
+        return subitems[index] if -len(subitems) <= index < len(subitems) else None
+
+    def _other_subitem(self, question: str, history: Sequence[ChatMessage]) -> str | None:
+        """'the other one' after an answer on some sub-items of a paragraph: the sibling not
+        yet discussed in that answer, preferring one the conversation cited earlier."""
+        turns = self._cited_by_turn(history)
+        if not OTHER_SUB_RE.search(question) or not turns:
+            return None
+        latest = [c for c in turns[0] if SUBITEM_ID_RE.match(c)]
+        if not latest:
+            return None
+        paragraph = SUBITEM_ID_RE.match(latest[0]).group("paragraph")  # type: ignore[union-attr]
+        others = [c for c in self._subitems(paragraph) if c not in latest]
+        earlier = [c for c in others if any(c in cited for cited in turns[1:])]
+        candidates = earlier or others
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _term(self, question: str, history: Sequence[ChatMessage]) -> str | None:
+        """'what does that last term mean?' -> the definition of the defined term the last
+        answer used (first/last/second by order of mention; plain 'that term' = the last one
+        the user did not already ask about)."""
+        match = TERM_RE.search(question)
+        answer = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+        if not match or not answer:
+            return None
+        mentioned = sorted(
+            (position, clause_id)
+            for term, clause_id in self.terms.items()
+            if (position := answer.lower().rfind(term)) >= 0
+        )
+        ids = list(dict.fromkeys(clause_id for _, clause_id in mentioned))
+        if match.group("ord"):
+            index = ORDINALS[match.group("ord").lower()]
+            return ids[index] if -len(ids) <= index < len(ids) else None
+        asked = next((m.content.lower() for m in reversed(history) if m.role == "user"), "")
+        fresh = [c for c in ids if not any(t in asked for t, i in self.terms.items() if i == c)]
+        candidates = fresh or ids
+        return candidates[-1] if candidates else None
 
 
 def _is_follow_up(question: str) -> bool:
@@ -70,12 +155,3 @@ def _is_follow_up(question: str) -> bool:
     return bool(CONNECTIVE_RE.search(question.strip())) or (
         short and bool(PRONOUN_RE.search(question))
     )
-
-
-def _last_cited_paragraph(history: Sequence[ChatMessage]) -> str | None:
-    for message in reversed(history):
-        if message.role == "assistant":
-            found = CITED_RE.findall(message.content)
-            if found:
-                return found[0]
-    return None

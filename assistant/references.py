@@ -29,6 +29,11 @@ SUB_OF_PARA_RE = re.compile(
     re.IGNORECASE,
 )
 SECTION_RE = re.compile(rf"\bsection\s+(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
+SECTION_LIST_RE = re.compile(
+    rf"\bsections\s+(?:{ROMAN_SECTION}|\d)(?:\s*(?:,|and|&)\s*(?:{ROMAN_SECTION}|\d))+\b",
+    re.IGNORECASE,
+)
+SECTION_NUMERAL_RE = re.compile(rf"\b(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
 DEFINITION_ID_RE = re.compile(r"\bI\.(?P<slug>[a-z]+(?:-[a-z]+)*)\b")
 ARABIC_TO_ROMAN = {
     "1": "I",
@@ -76,7 +81,11 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
         add(m, paragraph_ref(m.group("para"), m.group("sub")))
     for m in BARE_PARA_SUB_RE.finditer(question):
         add(m, paragraph_ref(m.group("para"), m.group("sub") or m.group("sub2")))
-    for m in SECTION_RE.finditer(question):
+    section_matches = list(SECTION_RE.finditer(question))
+    for listed in SECTION_LIST_RE.finditer(question):  # "Sections II, III and IV"
+        after_word = listed.start() + len("sections")
+        section_matches += SECTION_NUMERAL_RE.finditer(question, after_word, listed.end())
+    for m in section_matches:
         section = m.group("section").upper()
         add(m, ARABIC_TO_ROMAN.get(section, section))
     for m in DEFINITION_ID_RE.finditer(question):

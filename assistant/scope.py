@@ -6,8 +6,9 @@ Three plain signals, each explainable to the user:
   never reach retrieval or a model;
 - unknown names: proper names and acronyms the corpus never uses (other laws, countries, vendors)
   mean the question is probably about something else, so a stronger match is required;
-- figures: a question asking for an amount, a rate or a count can only be answered by a clause
-  that states a figure.
+- figures: a question asking for an amount, a rate, a count, a period or a date can only be
+  answered by a clause that states a figure of that kind about the same thing
+  (``assistant.figures``).
 The final call combines them with retrieval relevance (``assistant.answering``).
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from assistant.corpus import Corpus
+from assistant.figures import FigureQuestion, figure_question
 
 INJECTION_PATTERNS = [
     r"\bignore\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
@@ -44,29 +46,30 @@ HARMFUL_RE = re.compile(
     r"write (?:malware|a virus|ransomware)|steal (?:passwords|data|credentials))\b",
     re.IGNORECASE,
 )
+# "Why does it require X?", "Since the Recommendation bans X, ...": a claim about the text.
+FALSE_PREMISE_RE = re.compile(
+    r"\bwhy (?:does|did|do|is)\b.{0,40}\b(?:require|requires|mandate|mandates|oblige|obliges|"
+    r"forbid|forbids|ban|bans|prohibit|prohibits|insist|insists|reject|rejects|discourage|"
+    r"discourages|oppose|opposes)\b|\bsince (?:it|the recommendation) (?:requires|bans|forbids)\b",
+    re.IGNORECASE,
+)
+CLAIM_END_RE = re.compile(r"[,;:?.!]")
 SENTENCE_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
 CLAIM_CHECK_RE = re.compile(
     r"(?:,\s*(?:right|correct|true)\s*\?\s*$)|^\s*(?:is it true|isn't it true|am i right)\b",
     re.IGNORECASE,
 )
-QUANTITY_RE = re.compile(
-    r"\b(?:how (?:many|much|long|often)|what (?:percentage|percent|share|amount|number|rate|"
-    r"fine|budget threshold|threshold)|maximum|minimum|in euros|in dollars|per cent|percent|"
-    r"deadline|how many days|which year)\b",
-    re.IGNORECASE,
-)
-# A quantity with its unit ("three years", "13 OECD Member countries", "5 %"); dates and council
-# references ("C(80)58") are not figures a question about amounts could be answered with.
-FIGURE_RE = re.compile(
-    r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirteen|"
-    r"fifteen|twenty|hundred)\s*(?:%|per ?cent|percent|(?:[A-Z]+\s+)?(?:years?|months?|weeks?|"
-    r"days?|hours?|euros?|dollars?|million|billion|countries|members?|member countries|"
-    r"projects?|agencies|staff|people))\b",
-    re.IGNORECASE,
-)
 PROPER_NAME_RE = re.compile(
     r"\b(?:[A-Za-z]*[a-z][A-Z]\w*|[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|"
     r"[A-Za-z]*\d+[A-Za-z]+[\w.]*|(?:19|20)\d\d)\b"
+)
+# Two or more capitalised words in a row: a multi-word name ("General Data Protection
+# Regulation"), judged as a whole because each word alone may well occur in the corpus.
+NAME_PHRASE_RE = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:of |for |on |and |the )?[A-Z][a-z]+)+\b")
+INSTRUMENT_WORDS_RE = re.compile(
+    r"\b(?:act|law|regulation|directive|code|standard|standards|principles|framework|agenda|"
+    r"strategy|convention|charter|guidelines|programme|program|index|initiative)$",
+    re.IGNORECASE,
 )
 ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,}[a-z]*|[A-Za-z]*[a-z][A-Z]\w*)$")
 # Words capitalised for emphasis or at a sentence start in questions; never names.
@@ -75,8 +78,18 @@ COMMON_CAPITALISED = frozenset(
     "would will may might must shall please tell explain give list summarise summarize describe "
     "according under in on at for to the a an and or but if our my we i it this that these "
     "those there their they you your yes no ok okay hello hi thanks thank also then so now "
-    "according isn't aren't doesn't don't can't wouldn't shouldn't".split()
+    "according isn't aren't doesn't don't can't wouldn't shouldn't one two three four five six "
+    "seven eight nine ten several many some each every all most both any another other such "
+    "since because although while after before once section sections paragraph paragraphs "
+    "sub-item sub-items clause clauses".split()
 )
+# Workplace and technology abbreviations officials use for their own roles and tools; they name
+# no outside law, country or vendor, so they say nothing about scope.
+COMMON_ACRONYMS = frozenset(
+    "hr it ict cio cto cdo cfo ceo ciso dpo kpi kpis ux ui api apis pmo sme smes ngo ngos faq "
+    "faqs pdf".split()
+)
+ROMAN_NUMERAL_RE = re.compile(r"[IVX]+")
 
 
 @dataclass
@@ -87,9 +100,10 @@ class ScopeCheck:
     injection: list[str] = field(default_factory=list)
     unknown_names: list[str] = field(default_factory=list)
     names_are_subject: bool = False
-    asks_for_figure: bool = False
+    figure: FigureQuestion | None = None
     harmful: bool = False
     checks_a_claim: bool = False
+    claims_premise: bool = False
 
     @property
     def only_injection(self) -> bool:
@@ -121,12 +135,23 @@ class ScopeGuard:
         injected = [s for s in sentences if INJECTION_RE.search(s)]
         legitimate = " ".join(s for s in sentences if s not in injected).strip()
         names = self.unknown_names(rewrite(legitimate))
+        subject = any(_is_subject(name, legitimate) for name in names)
+        premise = FALSE_PREMISE_RE.search(legitimate)
+        if premise:
+            # "Why does it require blockchain?": a claimed requirement about something the text
+            # never mentions is a question about that thing, which the text does not cover.
+            # Only the claimed topic counts, not the verb or the rest of the question.
+            claim = CLAIM_END_RE.split(legitimate[premise.end() :], maxsplit=1)[0]
+            absent = self.unknown_words(claim)
+            names = list(dict.fromkeys([*names, *absent]))
+            subject = subject or bool(absent)
         return ScopeCheck(
             question=legitimate,
             injection=injected,
             unknown_names=names,
-            names_are_subject=any(_is_subject(name, legitimate) for name in names),
-            asks_for_figure=bool(QUANTITY_RE.search(legitimate)),
+            names_are_subject=subject,
+            claims_premise=bool(premise),
+            figure=figure_question(legitimate),
             harmful=bool(HARMFUL_RE.search(question)),
             checks_a_claim=bool(CLAIM_CHECK_RE.search(legitimate)),
         )
@@ -145,13 +170,33 @@ class ScopeGuard:
 
         return frozenset(t for word in self.vocabulary for t in tokenize(word))
 
+    @cached_property
+    def phrases_text(self) -> str:
+        """All corpus wording in lower case, to look multi-word names up as phrases."""
+        texts = [c.text for c in self.corpus.clauses] + [c.heading for c in self.corpus.clauses]
+        texts += [item.instrument.title for item in self.corpus.instruments]
+        return " ".join(re.sub(r"\s+", " ", t.lower()) for t in texts)
+
     def unknown_names(self, question: str) -> list[str]:
         """Proper names / acronyms in the question that appear nowhere in the corpus."""
-        names = []
+        names: list[str] = []
+        covered: list[range] = []
+        for match in NAME_PHRASE_RE.finditer(question):
+            phrase = match.group(0)
+            first = phrase.split()[0].lower()
+            if first in COMMON_CAPITALISED:  # "What Data ..." at a sentence start
+                continue
+            covered.append(range(match.start(), match.end()))
+            if phrase.lower() not in self.phrases_text:
+                names.append(phrase)
         for match in PROPER_NAME_RE.finditer(question):
+            if any(match.start() in span for span in covered):
+                continue
             word = match.group(0)
             base = re.sub(r"'s$", "", word).lower()
-            if base in COMMON_CAPITALISED or base in self.vocabulary:
+            if base in COMMON_CAPITALISED or base in COMMON_ACRONYMS or base in self.vocabulary:
+                continue
+            if ROMAN_NUMERAL_RE.fullmatch(word):  # "Sections II and IV": clause references
                 continue
             if base.rstrip("s") in self.vocabulary:
                 continue
@@ -165,6 +210,8 @@ def _is_subject(name: str, question: str) -> bool:
     (laws, standards, vendors: GDPR, eIDAS, FedRAMP) and years are taken as the subject."""
     if ACRONYM_RE.match(name) or re.fullmatch(r"(?:19|20)\d\d", name):
         return True
+    if " " in name and INSTRUMENT_WORDS_RE.search(name):  # "General Data Protection Regulation"
+        return True
     n = re.escape(name)
     patterns = [
         rf"{n}'s\b",
@@ -174,8 +221,3 @@ def _is_subject(name: str, question: str) -> bool:
         rf"\b{n}\s+or\s+\w+|\w+\s+or\s+{n}\b",
     ]
     return any(re.search(p, question, re.IGNORECASE) for p in patterns)
-
-
-def states_a_figure(text: str) -> bool:
-    """True when a clause's wording states a quantity (amount, count, period)."""
-    return bool(FIGURE_RE.search(re.sub(r"\[[^\]]*\]", "", text)))

@@ -1,0 +1,110 @@
+"""Follow-up resolution on hand-built conversations (pure: no index, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_models import ChatMessage
+from assistant.followup import FollowUpResolver
+
+IDS = [
+    "II.3",
+    "II.3.i",
+    "II.3.ii",
+    "IV.9",
+    "IV.9.i",
+    "IV.9.ii",
+    "IV.10",
+    "IV.10.i",
+    "IV.10.ii",
+    "IV.10.iii",
+    "I.digital-government",
+    "I.public-value",
+    "I.digital-technologies",
+]
+TERMS = {
+    "Digital Government": "I.digital-government",
+    "Public value": "I.public-value",
+    "Digital technologies": "I.digital-technologies",
+}
+
+
+def chat(*turns: str) -> list[ChatMessage]:
+    roles = ["user", "assistant"]
+    return [ChatMessage(role=roles[n % 2], content=text) for n, text in enumerate(turns)]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def resolver() -> FollowUpResolver:
+    return FollowUpResolver(IDS, TERMS)
+
+
+BUSINESS_CASE = chat(
+    "What about business cases?", "Governments should develop business cases [IV.9][IV.9.i]."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("And what about the second sub-item?", "What does IV.9.ii say?"),
+        ("and the first point?", "What does IV.9.i say?"),
+        ("what does the last item add?", "What does IV.9.ii say?"),
+        ("and the fifth one?", None),  # IV.9 has two sub-items: no invented IV.9.v
+    ],
+)
+def test_ordinal_sub_items_resolve_against_the_last_cited_paragraph(
+    resolver: FollowUpResolver, question: str, expected: str | None
+) -> None:
+    standalone = resolver.condense(question, BUSINESS_CASE)
+    if expected:
+        assert standalone == expected
+    else:
+        assert "IV.9.v" not in standalone and question in standalone
+
+
+def test_the_other_one_is_the_sibling_cited_earlier(resolver: FollowUpResolver) -> None:
+    history = chat(
+        "Tell me about the data provisions.",
+        "Frameworks for re-use [II.3.i] and balancing timely data with trustworthy data [II.3.ii].",
+        "What's the purpose of the frameworks?",
+        "To increase openness and transparency [II.3.i].",
+    )
+    assert (
+        resolver.condense("ok and the other one, what risk?", history) == "What does II.3.ii say?"
+    )
+
+
+def test_the_other_one_is_left_alone_when_ambiguous(resolver: FollowUpResolver) -> None:
+    history = chat("Implementation?", "Governments should monitor projects [IV.10.i].")
+    # IV.10 has two other sub-items and none was cited before: no guess.
+    assert "say?" not in resolver.condense("and the other one?", history)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("And what does that last term mean?", "I.public-value"),
+        ("what does the first term mean?", "I.digital-technologies"),
+        ("what is meant by that term?", "I.public-value"),
+    ],
+)
+def test_term_references_resolve_to_the_defining_clause(
+    resolver: FollowUpResolver, question: str, expected: str
+) -> None:
+    history = chat(
+        "How is digital government defined?",
+        "As the use of digital technologies to create public value [I.digital-government].",
+    )
+    assert resolver.condense(question, history) == f"What does {expected} say?"
+
+
+def test_short_pronoun_question_carries_the_previous_topic(resolver: FollowUpResolver) -> None:
+    standalone = resolver.condense("Who should be involved in it?", BUSINESS_CASE)
+    assert standalone == "Who should be involved in it? (about: What about business cases?)"
+
+
+def test_without_history_or_follow_up_the_question_is_unchanged(resolver: FollowUpResolver) -> None:
+    assert resolver.condense("What is public value?", []) == "What is public value?"
+    long_question = "What does the Recommendation say about skills in the public sector workforce?"
+    assert resolver.condense(long_question, BUSINESS_CASE) == long_question
