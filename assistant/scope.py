@@ -60,7 +60,7 @@ CLAIM_CHECK_RE = re.compile(
     re.IGNORECASE,
 )
 PROPER_NAME_RE = re.compile(
-    r"\b(?:[A-Za-z]*[a-z][A-Z]\w*|[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|"
+    r"\b(?:[A-Z]+-[A-Z][a-z]+|[A-Za-z]*[a-z][A-Z]\w*|[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*|[A-Z]{2,}[a-z]*|"
     r"[A-Za-z]*\d+[A-Za-z]+[\w.]*|(?:19|20)\d\d)\b"
 )
 # Two or more capitalised words in a row: a multi-word name ("General Data Protection

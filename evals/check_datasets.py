@@ -1,4 +1,4 @@
-"""Validate evals/datasets/retrieval.jsonl, gold.jsonl and heldout.jsonl.
+"""Validate evals/datasets/retrieval.jsonl, gold.jsonl, heldout.jsonl and heldout-b.jsonl.
 
 Usage:  python evals/check_datasets.py [path/to/source.txt]
 
@@ -8,8 +8,8 @@ style and type counts, and (when the source text is available) that every
 key_fact occurs in the text of its gold clauses (a warning, not an error,
 because facts may legitimately come from a parent paragraph's lead-in).
 Prints the clause IDs covered and not covered. Exits 1 on any error.
-heldout.jsonl gets the same per-line checks as gold.jsonl (ids h001...), but no
-minimum size, everyday share or coverage requirement.
+heldout.jsonl and heldout-b.jsonl get the same per-line checks as gold.jsonl (ids h001...,
+b001...), but no minimum size, everyday share or coverage requirement.
 """
 
 from __future__ import annotations
@@ -249,17 +249,17 @@ def main() -> int:
     coverage(retr, "retrieval")
     coverage(gold, "gold")
 
-    heldout_path = DATA / "heldout.jsonl"
-    if heldout_path.exists():
-        heldout = load(heldout_path, errors)
-        check_gold_rows(heldout, "heldout", "h", errors, warnings, clauses)
-        htypes = Counter(r.get("type") for r in heldout)
-        print(f"\nheldout.jsonl: {len(heldout)} lines; type counts: {dict(sorted(htypes.items()))}")
-        print(f"heldout.jsonl: must_refuse true: "
-              f"{sum(bool(r.get('must_refuse')) for r in heldout)}")
-        coverage(heldout, "heldout")
-    else:
-        warnings.append(f"{heldout_path} not found: heldout checks skipped")
+    for file_name, prefix in (("heldout.jsonl", "h"), ("heldout-b.jsonl", "b")):
+        path = DATA / file_name
+        if not path.exists():
+            warnings.append(f"{path} not found: its checks skipped")
+            continue
+        held = load(path, errors)
+        check_gold_rows(held, file_name, prefix, errors, warnings, clauses)
+        htypes = Counter(r.get("type") for r in held)
+        print(f"\n{file_name}: {len(held)} lines; type counts: {dict(sorted(htypes.items()))}")
+        print(f"{file_name}: must_refuse true: {sum(bool(r.get('must_refuse')) for r in held)}")
+        coverage(held, file_name)
     for w in warnings:
         print("WARNING:", w)
     for e in errors:

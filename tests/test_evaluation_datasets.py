@@ -28,11 +28,12 @@ def write(path: Path, *lines: object) -> Path:
 def test_shipped_datasets_load_and_cite_only_corpus_clauses(project_root: Path) -> None:
     retrieval = load_retrieval(DATASETS / "retrieval.jsonl")
     gold = load_gold(DATASETS / "gold.jsonl")
-    assert len(retrieval) >= 50 and len(gold) >= 200
+    heldout = [*load_gold(DATASETS / "heldout.jsonl"), *load_gold(DATASETS / "heldout-b.jsonl")]
+    assert len(retrieval) >= 50 and len(gold) >= 200 and len(heldout) == 160
     known = {c.clause_id for c in Corpus.load(project_root / "corpus").clauses}
-    check_clause_ids([*retrieval, *gold], known)
-    assert all(not g.gold for g in gold if g.must_refuse)
-    assert all(g.history for g in gold if g.type == "followup")
+    check_clause_ids([*retrieval, *gold, *heldout], known)
+    assert all(not g.gold for g in [*gold, *heldout] if g.must_refuse)
+    assert all(g.history for g in [*gold, *heldout] if g.type == "followup")
 
 
 def test_bad_json_names_the_line(tmp_path: Path) -> None:

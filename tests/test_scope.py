@@ -62,3 +62,8 @@ def test_only_the_claimed_topic_of_a_premise_is_looked_up(scope: ScopeGuard) -> 
     )
     assert check.claims_premise
     assert check.unknown_names == [] and not check.names_are_subject
+
+
+def test_a_hyphenated_name_stays_whole(scope: ScopeGuard) -> None:
+    check = scope.check("What does Estonia's X-Road law require for data exchange?")
+    assert check.unknown_names == ["Estonia", "X-Road"] and check.names_are_subject
