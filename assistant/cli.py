@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.table import Table
 
 from assistant.evaluation.cli import register_eval_commands
@@ -71,12 +72,13 @@ def clause(
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         return
     instrument = svc.corpus.instrument_by_id[found.instrument_id]
-    console.print(f"[bold]{found.clause_id}[/bold] — {instrument.title} ({instrument.id})")
+    title = esc(f"{instrument.title} ({instrument.id})")
+    console.print(f"[bold]{esc(found.clause_id)}[/bold] — {title}")
     if found.heading:
-        console.print(f"[italic]{found.heading}[/italic]")
+        console.print(f"[italic]{esc(found.heading)}[/italic]")
     if found.context:
-        console.print(f"[dim]{found.context}[/dim]")
-    console.print(found.text, highlight=False)
+        console.print(f"[dim]{esc(found.context)}[/dim]")
+    console.print(found.text, highlight=False, markup=False)
     console.print(f"[dim]{instrument.url}[/dim]")
 
 
@@ -85,7 +87,7 @@ def clauses() -> None:
     """List every clause id with its label."""
     svc = services()
     for item in svc.corpus.clauses:
-        console.print(item.label, highlight=False)
+        console.print(item.label, highlight=False, markup=False)
 
 
 @app.command()
@@ -137,17 +139,18 @@ def ask(
     try:
         answer = svc.answers.ask(question)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{esc(str(exc))}[/red]")
         raise typer.Exit(code=2) from exc
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         return
     for notice in answer.notices:
-        console.print(f"[yellow]{notice}[/yellow]", highlight=False)
-    console.print(answer.answer, highlight=False)
+        console.print(f"[yellow]{esc(notice)}[/yellow]", highlight=False)
+    # Citations such as [background.6] would read as console markup: print the text as is.
+    console.print(answer.answer, highlight=False, markup=False)
     shown = answer.related if answer.abstained else answer.citations
     for citation in shown:
-        console.print(f"  [dim]{citation.label}[/dim]", highlight=False)
+        console.print(f"  [dim]{esc(citation.label)}[/dim]", highlight=False)
 
 
 def main() -> None:

@@ -25,6 +25,15 @@ DENSE_MARGIN = 0.1
 MAX_PARAGRAPH_EXPANSION = 5
 REPEAT_OVERLAP = 0.9
 CHILD_MARGIN = 0.1
+# "Why ...?", "Isn't it enough to ...?": the reasons live in the background paragraphs, so such a
+# question also gets the best background clause among the first hits, next to what to do.
+RATIONALE_RE = re.compile(
+    r"^\s*why\b|[.?!]\s*why\b|\b(?:isn't|is) it (?:enough|sufficient)\b|"
+    r"\bwhat(?:'s| is) the point\b|\bwhy (?:does|do|is|would) (?:it|this|that) matter\b",
+    re.IGNORECASE,
+)
+RATIONALE_HITS = 3
+ANAPHORIC_OPENING_RE = re.compile(r"(?:This|These|That|Those|It|They|Such|In this regard)\b")
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,10 @@ class Composer:
                 and h.dense >= floor
                 and "reference" not in h.matched_by
             ]
+        if RATIONALE_RE.search(question) and "reference" not in primary.matched_by:
+            chosen += [
+                h.clause for h in usable[:RATIONALE_HITS] if h.clause.kind == ClauseKind.BACKGROUND
+            ][:1]
         expanded: list[Clause] = []
         for clause in chosen:
             expanded.append(clause)
@@ -247,7 +260,10 @@ class Composer:
         overlaps = [len(words & set(tokenize(part))) for part in parts]
         best = max(overlaps)
         ranked = sorted(range(len(parts)), key=lambda i: -overlaps[i])[:limit]
-        return [parts[i] for i in sorted(ranked) if overlaps[i] * 2 >= best] or parts[:1]
+        chosen = {i for i in ranked if overlaps[i] * 2 >= best} or {0}
+        # "This is a major challenge ...": a sentence that points back needs the one before it.
+        chosen |= {i - 1 for i in chosen if i > 0 and ANAPHORIC_OPENING_RE.match(parts[i])}
+        return [parts[i] for i in sorted(chosen)]
 
 
 def _without_repeats(composed: list[ComposedSentence]) -> list[ComposedSentence]:

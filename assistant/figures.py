@@ -88,6 +88,7 @@ GENERIC_WORDS = frozenset(
         "requires say says set sets many much number figure year date long"
     )
 )
+SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+")
 HOW_MANY_RE = re.compile(r"\bhow many (?P<noun>[a-z-]+)", re.I)
 
 
@@ -99,12 +100,14 @@ class FigureQuestion:
     question: str
 
     def answered_by(self, clause_text: str) -> bool:
-        """Does the clause state a figure of the asked kind, about what the question asks?"""
+        """Does a sentence of the clause state a figure of the asked kind about what the
+        question asks (a topic word in that same sentence)?"""
         text = re.sub(r"\[[^\]]*\]", "", clause_text)
-        if not self._states_kind(text):
-            return False
         topic = set(tokenize(self.question)) - GENERIC_WORDS
-        return not topic or bool(topic & set(tokenize(text)))
+        return any(
+            self._states_kind(sentence) and (not topic or bool(topic & set(tokenize(sentence))))
+            for sentence in SENTENCE_RE.split(text)
+        )
 
     def _states_kind(self, text: str) -> bool:
         units = [m.group("unit") for m in FIGURE_RE.finditer(text)]

@@ -45,3 +45,6 @@ def test_clause_search_and_ask_commands(
         "generator",
         "receipt",
     }
+    # The plain-text answer keeps every citation, lower-case ids included (no console markup).
+    plain = runner.invoke(app, ["ask", "When was the Recommendation adopted?"])
+    assert plain.exit_code == 0 and "[background.15]" in plain.stdout.replace("\n", " ")
