@@ -54,6 +54,12 @@ FALSE_PREMISE_RE = re.compile(
     re.IGNORECASE,
 )
 CLAIM_END_RE = re.compile(r"[,;:?.!]")
+ASKED_TOPIC_RE = re.compile(
+    r"\b(?:say|says|said|state|states|mention|mentions|cover|covers|address|addresses|"
+    r"anything|something|guidance)\s+(?:anything\s+)?(?:about|on|regarding|concerning)\b",
+    re.IGNORECASE,
+)
+ASKED_TOPIC_UNKNOWN_WORDS = 2
 SENTENCE_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
 CLAIM_CHECK_RE = re.compile(
     r"(?:,\s*(?:right|correct|true)\s*\?\s*$)|^\s*(?:is it true|isn't it true|am i right)\b",
@@ -137,14 +143,22 @@ class ScopeGuard:
         names = self.unknown_names(rewrite(legitimate))
         subject = any(_is_subject(name, legitimate) for name in names)
         premise = FALSE_PREMISE_RE.search(legitimate)
+        asked_topic = ASKED_TOPIC_RE.search(legitimate)
         if premise:
             # "Why does it require blockchain?": a claimed requirement about something the text
             # never mentions is a question about that thing, which the text does not cover.
             # Only the claimed topic counts, not the verb or the rest of the question.
-            claim = CLAIM_END_RE.split(legitimate[premise.end() :], maxsplit=1)[0]
-            absent = self.unknown_words(claim)
+            absent = self.unknown_words(_claimed_topic(legitimate, premise))
             names = list(dict.fromkeys([*names, *absent]))
             subject = subject or bool(absent)
+        elif asked_topic:
+            # "What does it say about using artificial intelligence to detect fraud?": when
+            # several words of the topic asked about appear nowhere in the text or in the
+            # everyday paraphrases written for it, the topic is one the text does not treat.
+            absent = self.unknown_words(_claimed_topic(legitimate, asked_topic))
+            if len(absent) >= ASKED_TOPIC_UNKNOWN_WORDS:
+                names = list(dict.fromkeys([*names, *absent]))
+                subject = True
         return ScopeCheck(
             question=legitimate,
             injection=injected,
@@ -202,6 +216,11 @@ class ScopeGuard:
                 continue
             names.append(word)
         return names
+
+
+def _claimed_topic(question: str, lead_in: re.Match[str]) -> str:
+    """The words after a claim's or question's lead-in, up to the end of that clause."""
+    return CLAIM_END_RE.split(question[lead_in.end() :], maxsplit=1)[0]
 
 
 def _is_subject(name: str, question: str) -> bool:

@@ -67,3 +67,13 @@ def test_only_the_claimed_topic_of_a_premise_is_looked_up(scope: ScopeGuard) -> 
 def test_a_hyphenated_name_stays_whole(scope: ScopeGuard) -> None:
     check = scope.check("What does Estonia's X-Road law require for data exchange?")
     assert check.unknown_names == ["Estonia", "X-Road"] and check.names_are_subject
+
+
+def test_a_topic_asked_about_that_the_text_never_treats_becomes_the_subject(
+    scope: ScopeGuard,
+) -> None:
+    off_topic = scope.check("What does the text say about quantum computing for tax fraud?")
+    assert off_topic.names_are_subject and len(off_topic.unknown_names) >= 2
+    # Everyday words the paraphrases know are not taken for an absent topic.
+    covered = scope.check("What does it say about trying things out with users?")
+    assert covered.unknown_names == [] and not covered.names_are_subject
