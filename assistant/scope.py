@@ -4,8 +4,9 @@ Three plain signals, each explainable to the user:
 - injection: sentences that try to give the assistant orders ("ignore your instructions",
   "print your system prompt", fake notices that the text changed) are cut from the question; they
   never reach retrieval or a model;
-- unknown names: proper names and acronyms the corpus never uses (other laws, countries, vendors)
-  mean the question is probably about something else, so a stronger match is required;
+- unknown names: proper names and acronyms the corpus never uses (other laws, countries, vendors),
+  and words for the thing asked about that neither the text nor its paraphrases use, mean the
+  question is probably about something else, so a stronger match is required;
 - figures: a question asking for an amount, a rate, a count, a period or a date can only be
   answered by a clause that states a figure of that kind about the same thing
   (``assistant.figures``).
@@ -60,6 +61,12 @@ ASKED_TOPIC_RE = re.compile(
     re.IGNORECASE,
 )
 ASKED_TOPIC_UNKNOWN_WORDS = 2
+# "What sanctions does ...", "Which programming language should ...": the noun asked for.
+ASKED_NOUN_RE = re.compile(
+    r"^\s*(?:what|which)\s+(?P<noun>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:does|do|did|is|are|was|"
+    r"were|should|must|can|could|will|would|has|have)\b",
+    re.IGNORECASE,
+)
 SENTENCE_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
 CLAIM_CHECK_RE = re.compile(
     r"(?:,\s*(?:right|correct|true)\s*\?\s*$)|^\s*(?:is it true|isn't it true|am i right)\b",
@@ -143,22 +150,9 @@ class ScopeGuard:
         names = self.unknown_names(rewrite(legitimate))
         subject = any(_is_subject(name, legitimate) for name in names)
         premise = FALSE_PREMISE_RE.search(legitimate)
-        asked_topic = ASKED_TOPIC_RE.search(legitimate)
-        if premise:
-            # "Why does it require blockchain?": a claimed requirement about something the text
-            # never mentions is a question about that thing, which the text does not cover.
-            # Only the claimed topic counts, not the verb or the rest of the question.
-            absent = self.unknown_words(_claimed_topic(legitimate, premise))
-            names = list(dict.fromkeys([*names, *absent]))
-            subject = subject or bool(absent)
-        elif asked_topic:
-            # "What does it say about using artificial intelligence to detect fraud?": when
-            # several words of the topic asked about appear nowhere in the text or in the
-            # everyday paraphrases written for it, the topic is one the text does not treat.
-            absent = self.unknown_words(_claimed_topic(legitimate, asked_topic))
-            if len(absent) >= ASKED_TOPIC_UNKNOWN_WORDS:
-                names = list(dict.fromkeys([*names, *absent]))
-                subject = True
+        absent_topic = self._absent_topic_words(legitimate, premise)
+        names = list(dict.fromkeys([*names, *absent_topic]))
+        subject = subject or bool(absent_topic)
         return ScopeCheck(
             question=legitimate,
             injection=injected,
@@ -169,6 +163,28 @@ class ScopeGuard:
             harmful=bool(HARMFUL_RE.search(question)),
             checks_a_claim=bool(CLAIM_CHECK_RE.search(legitimate)),
         )
+
+    def _absent_topic_words(self, question: str, premise: re.Match[str] | None) -> list[str]:
+        """Words naming what the question is about that the text and its paraphrases never use:
+        they make that thing the subject of the question.
+
+        - A premise ("Why does it require blockchain?"): a claimed requirement about something
+          the text never mentions is a question about that thing. Only the claimed topic counts,
+          not the verb or the rest of the question.
+        - The thing asked for ("What sanctions does ...", "Which programming language ...").
+        - A topic asked about ("What does it say about using artificial intelligence to detect
+          fraud?"), when two or more of its words are absent: one unusual word is everyday
+          wording more often than a missing topic.
+        """
+        if premise:
+            return self.unknown_words(_claimed_topic(question, premise))
+        absent: list[str] = []
+        if noun := ASKED_NOUN_RE.search(question):
+            absent += self.unknown_words(noun.group("noun"))
+        if topic := ASKED_TOPIC_RE.search(question):
+            words = self.unknown_words(_claimed_topic(question, topic))
+            absent += words if len(words) >= ASKED_TOPIC_UNKNOWN_WORDS else []
+        return list(dict.fromkeys(absent))
 
     def unknown_words(self, question: str) -> list[str]:
         """Content words of the question that the corpus never uses (e.g. 'blockchain')."""
