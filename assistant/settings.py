@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         1800, ge=200, description="Tokens of clause text given to an LLM generator."
     )
     abstain_threshold: float = Field(
-        0.40, description="Below this relevance of the best clause the assistant abstains."
+        0.45, description="Below this relevance of the best clause the assistant abstains."
     )
     unsupported_sentences: Literal["remove", "mark"] = Field(
         "remove", description="What the grounding guard does with a sentence no clause supports."
