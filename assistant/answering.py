@@ -161,6 +161,11 @@ class AnswerService:
             return self._refusal(question, standalone, hits, refusal, notices)
         if scope.claims_premise:
             notices.append(self.phrases["notice"]["premise"])
+        elif scope.unknown_names:
+            # Answered although the question names things the text never mentions: say so, so
+            # that the nearest provisions are not read as the text's view on those things.
+            names = ", ".join(scope.unknown_names[:3])
+            notices.append(self.phrases["notice"]["unknown_names"].format(names=names))
         return self._generate(question, standalone, hits, notices)
 
     def _refusal_reason(self, scope: ScopeCheck, hits: list[ScoredClause]) -> str | None:

@@ -61,6 +61,19 @@ def test_why_questions_get_the_reasons_from_the_background(real_services: Servic
     assert not answer.answer.startswith(("This ", "These ", "It "))
 
 
+def test_an_answer_says_which_named_things_the_text_never_mentions(
+    real_services: Services,
+) -> None:
+    """A claim to check is answered from the text, with a notice naming what the text lacks, so
+    the nearest provisions are not read as the text's view on those things."""
+    answer = real_services.answers.ask(
+        "Is it true that the Recommendation was adopted in 2019 because of the GDPR?"
+    )
+    assert not answer.abstained
+    assert "background.15" in [c.clause_id for c in answer.citations]
+    assert any("does not mention" in n and "GDPR" in n for n in answer.notices)
+
+
 def test_questions_on_roles_and_sections_are_not_refused(real_services: Services) -> None:
     """Workplace abbreviations and section numbers name nothing outside the text."""
     for question in (
