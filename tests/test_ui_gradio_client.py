@@ -132,6 +132,15 @@ def test_answer_html_escapes_text_and_makes_chips() -> None:
     assert 'data-clause="IV.9.i"' in html and "<b>" not in html
 
 
+def test_notices_are_shown_before_the_answer_escaped() -> None:
+    answer = make_answer("Fund it [IV.9.i].")
+    answer.notices = ["The Recommendation does not mention <GDPR>; this answer gives only ..."]
+    html = render.answer_html(answer)
+    assert html.index('class="chat-notice"') < html.index('class="cite-chip"')
+    assert "&lt;GDPR&gt;" in html and "<GDPR>" not in html
+    assert "> *Note:* The Recommendation does not mention" in render.answer_markdown(answer)
+
+
 def test_refusal_html_has_a_banner_and_related_chips() -> None:
     html = render.answer_html(make_answer("Not covered.", abstained=True))
     assert 'class="refusal"' in html and "Not covered by the Recommendation" in html

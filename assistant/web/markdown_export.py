@@ -57,6 +57,7 @@ def answer_markdown(answer: Answer, *, include_question: bool = True) -> str:
             nearest = "\n".join(f"- {c.label} ({c.instrument}, <{c.url}>)" for c in answer.related)
             parts.append(f"Nearest clauses:\n\n{nearest}")
         return "\n\n".join(parts) + "\n"
+    parts += [f"> *Note:* {_text(message)}" for message in answer.notices]
     parts.append(footnoted(_text(answer.answer), answer.citations))
     notes = [footnote(n, c) for n, c in enumerate(answer.citations, start=1)]
     if notes:
@@ -132,8 +133,11 @@ def with_chips(text: str, citations: list[Citation]) -> str:
 
 
 def answer_html(answer: Answer) -> str:
+    """The answer as the chat shows it: its notices first (a corrected premise, an ignored
+    instruction, things the text never mentions), then the cited text or the refusal."""
     if not answer.abstained:
-        return with_chips(answer.answer, answer.citations)
+        notices = "".join(notice(message) for message in answer.notices)
+        return notices + with_chips(answer.answer, answer.citations)
     related = " ".join(chip(c.clause_id, c.label) for c in answer.related)
     nearest = f"<p>Nearest clauses: {related}</p>" if related else ""
     return (
