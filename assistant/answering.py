@@ -191,6 +191,8 @@ class AnswerService:
             if scope.names_are_subject:
                 return phrases["unknown_names"].format(names=", ".join(scope.unknown_names[:3]))
             return phrases["not_covered"]
+        if scope.asks_for_product:
+            return phrases["no_products"]
         if scope.figure:
             selected = self.composer.select(scope.question, hits)
             if not any(scope.figure.answered_by(c.text) for c in selected):

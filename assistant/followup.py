@@ -53,6 +53,13 @@ PRONOUN_RE = re.compile(
     r"\b(?:it|this|that|these|those|they|them|there|its|the same|above|previous|earlier)\b",
     re.IGNORECASE,
 )
+# "Which of those five ...", "which one of them": a question that points back at the last answer,
+# however long it is.
+BACK_REFERENCE_RE = re.compile(
+    r"\b(?:of|among|between) (?:those|these|them|the two|the three|the four|the five)\b|"
+    r"\bwhich one\b|\bthe (?:former|latter)\b|\bthat (?:one|point|part|clause|paragraph)\b",
+    re.IGNORECASE,
+)
 SHORT_QUESTION_WORDS = 9
 
 
@@ -152,6 +159,8 @@ class FollowUpResolver:
 
 def _is_follow_up(question: str) -> bool:
     short = len(question.split()) <= SHORT_QUESTION_WORDS
-    return bool(CONNECTIVE_RE.search(question.strip())) or (
-        short and bool(PRONOUN_RE.search(question))
+    return (
+        bool(CONNECTIVE_RE.search(question.strip()))
+        or bool(BACK_REFERENCE_RE.search(question))
+        or (short and bool(PRONOUN_RE.search(question)))
     )

@@ -55,6 +55,21 @@ FALSE_PREMISE_RE = re.compile(
     re.IGNORECASE,
 )
 CLAIM_END_RE = re.compile(r"[,;:?.!]")
+# "Does the Recommendation oblige agencies to ...?": a question whether the text requires
+# something. Its topic is looked up like a premise's, but it asserts nothing to correct.
+OBLIGATION_QUESTION_RE = re.compile(
+    r"\b(?:does|do|did|is|would) (?:it|the recommendation|the text|the oecd)\b.{0,20}?\b"
+    r"(?:require|oblige|mandate|ban|forbid|prohibit|make it mandatory|insist on)\b",
+    re.IGNORECASE,
+)
+# "Which cloud provider ...", "Which programming language ...": a choice among products, which
+# the text, being technology-neutral, never makes.
+PRODUCT_CHOICE_RE = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:providers?|vendors?|suppliers?|software|"
+    r"platforms?|products?|brands?|tools?|apps?|programming languages?|databases?|"
+    r"operating systems?)\b",
+    re.IGNORECASE,
+)
 ASKED_TOPIC_RE = re.compile(
     r"\b(?:say|says|said|state|states|mention|mentions|cover|covers|address|addresses|"
     r"anything|something|guidance)\s+(?:anything\s+)?(?:about|on|regarding|concerning)\b",
@@ -117,6 +132,7 @@ class ScopeCheck:
     harmful: bool = False
     checks_a_claim: bool = False
     claims_premise: bool = False
+    asks_for_product: bool = False
 
     @property
     def only_injection(self) -> bool:
@@ -150,7 +166,8 @@ class ScopeGuard:
         names = self.unknown_names(rewrite(legitimate))
         subject = any(_is_subject(name, legitimate) for name in names)
         premise = FALSE_PREMISE_RE.search(legitimate)
-        absent_topic = self._absent_topic_words(legitimate, premise)
+        claim = premise or OBLIGATION_QUESTION_RE.search(legitimate)
+        absent_topic = self._absent_topic_words(legitimate, claim)
         names = list(dict.fromkeys([*names, *absent_topic]))
         subject = subject or bool(absent_topic)
         return ScopeCheck(
@@ -159,25 +176,27 @@ class ScopeGuard:
             unknown_names=names,
             names_are_subject=subject,
             claims_premise=bool(premise),
+            asks_for_product=bool(PRODUCT_CHOICE_RE.search(legitimate)),
             figure=figure_question(legitimate),
             harmful=bool(HARMFUL_RE.search(question)),
             checks_a_claim=bool(CLAIM_CHECK_RE.search(legitimate)),
         )
 
-    def _absent_topic_words(self, question: str, premise: re.Match[str] | None) -> list[str]:
+    def _absent_topic_words(self, question: str, claim: re.Match[str] | None) -> list[str]:
         """Words naming what the question is about that the text and its paraphrases never use:
         they make that thing the subject of the question.
 
-        - A premise ("Why does it require blockchain?"): a claimed requirement about something
-          the text never mentions is a question about that thing. Only the claimed topic counts,
-          not the verb or the rest of the question.
+        - A premise ("Why does it require blockchain?") or a question whether the text requires
+          something ("Does it oblige agencies to use open-source software?"): a requirement
+          about something the text never mentions is a question about that thing. Only the
+          claimed topic counts, not the verb or the rest of the question.
         - The thing asked for ("What sanctions does ...", "Which programming language ...").
         - A topic asked about ("What does it say about using artificial intelligence to detect
           fraud?"), when two or more of its words are absent: one unusual word is everyday
           wording more often than a missing topic.
         """
-        if premise:
-            return self.unknown_words(_claimed_topic(question, premise))
+        if claim:
+            return self.unknown_words(_claimed_topic(question, claim))
         absent: list[str] = []
         if noun := ASKED_NOUN_RE.search(question):
             absent += self.unknown_words(noun.group("noun"))

@@ -104,6 +104,14 @@ def test_short_pronoun_question_carries_the_previous_topic(resolver: FollowUpRes
     assert standalone == "Who should be involved in it? (about: What about business cases?)"
 
 
+def test_a_long_question_pointing_back_carries_the_previous_topic(
+    resolver: FollowUpResolver,
+) -> None:
+    question = "Which of those two is about asking the people who will use the service?"
+    standalone = resolver.condense(question, BUSINESS_CASE)
+    assert standalone.endswith("(about: What about business cases?)")
+
+
 def test_without_history_or_follow_up_the_question_is_unchanged(resolver: FollowUpResolver) -> None:
     assert resolver.condense("What is public value?", []) == "What is public value?"
     long_question = "What does the Recommendation say about skills in the public sector workforce?"

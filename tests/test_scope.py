@@ -79,3 +79,25 @@ def test_a_topic_asked_about_that_the_text_never_treats_becomes_the_subject(
     # Everyday words the paraphrases know are not taken for an absent topic.
     covered = scope.check("What does it say about trying things out with users?")
     assert covered.unknown_names == [] and not covered.names_are_subject
+
+
+@pytest.mark.parametrize(
+    ("question", "product"),
+    [
+        ("Which cloud provider should ministries pick for citizen data?", True),
+        ("Which project management software do you recommend?", True),
+        ("Which stakeholders should we involve in the business case?", False),
+    ],
+)
+def test_a_choice_among_products_is_recognised(
+    scope: ScopeGuard, question: str, product: bool
+) -> None:
+    assert scope.check(question).asks_for_product is product
+
+
+def test_whether_the_text_requires_an_absent_thing_makes_it_the_subject(
+    scope: ScopeGuard,
+) -> None:
+    check = scope.check("Does the Recommendation oblige ministries to use proprietary licences?")
+    assert check.names_are_subject and "proprietary" in check.unknown_names
+    assert not check.claims_premise  # a question, not a claim to correct
