@@ -180,6 +180,12 @@ class AnswerService:
             threshold += (
                 UNKNOWN_SUBJECT_PENALTY if scope.names_are_subject else UNKNOWN_CONTEXT_PENALTY
             )
+        # Everyday wording can sit below the similarity bar while sharing a clause's distinctive
+        # words ("try the permit service with a small group of applicants"): a strong keyword
+        # match keeps the question in scope, unless it is about something the text never names.
+        best_lexical = max((h.lexical or 0.0 for h in content[:3]), default=0.0)
+        if not scope.names_are_subject and best_lexical >= self.settings.abstain_lexical_score:
+            threshold = 0.0
         # Several names the text never uses, as the subject: the question is about them (unless
         # the user asks to check a claim, which the text can confirm or correct).
         about_others = (

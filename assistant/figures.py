@@ -21,6 +21,7 @@ class FigureKind(StrEnum):
     COUNT = "count"
     PERIOD = "period"
     DATE = "date"
+    DEADLINE = "deadline"
     ANY = "any"
 
 
@@ -44,13 +45,10 @@ QUESTION_PATTERNS: list[tuple[FigureKind, re.Pattern[str]]] = [
         ),
     ),
     (
-        FigureKind.DATE,
-        re.compile(
-            r"\b(?:what|which) (?:year|date|month)\b|\bby when\b|\bby what (?:date|year|time)\b|"
-            r"\bdeadline\b",
-            re.I,
-        ),
+        FigureKind.DEADLINE,
+        re.compile(r"\bby when\b|\bby what (?:date|year|time)\b|\bdeadline\b", re.I),
     ),
+    (FigureKind.DATE, re.compile(r"\b(?:what|which) (?:year|date|month)\b", re.I)),
     (
         FigureKind.PERIOD,
         re.compile(
@@ -60,7 +58,14 @@ QUESTION_PATTERNS: list[tuple[FigureKind, re.Pattern[str]]] = [
         ),
     ),
     (FigureKind.COUNT, re.compile(r"\bhow many\b|\bwhat number\b", re.I)),
-    (FigureKind.ANY, re.compile(r"\b(?:maximum|minimum|what threshold)\b", re.I)),
+    (
+        FigureKind.ANY,
+        re.compile(
+            r"\b(?:maximum|minimum)\b|\b(?:above|below|beyond) what\b|"
+            r"\bwhat (?:[\w-]+ )?(?:value|threshold|limit|cap|ceiling)\b",
+            re.I,
+        ),
+    ),
 ]
 NUMBER = (
     r"\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirteen|fifteen|"
@@ -76,6 +81,10 @@ FIGURE_RE = re.compile(
 )
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE_RE = re.compile(rf"\b(?:\d{{1,2}}\s+(?:{MONTHS})\s+)?(?:19|20)\d\d\b")
+# A deadline is a period ("within three years") or a date something must happen by.
+DEADLINE_DATE_RE = re.compile(
+    rf"\b(?:by|before|until|no later than)\s+(?:\d{{1,2}}\s+)?(?:(?:{MONTHS})\s+)?(?:19|20)\d\d\b"
+)
 UNIT_KINDS = {
     FigureKind.PERCENT: re.compile(r"%|cent", re.I),
     FigureKind.MONEY: re.compile(r"euro|dollar|million|billion", re.I),
@@ -111,8 +120,10 @@ class FigureQuestion:
 
     def _states_kind(self, text: str) -> bool:
         units = [m.group("unit") for m in FIGURE_RE.finditer(text)]
+        period = UNIT_KINDS[FigureKind.PERIOD]
+        if self.kind == FigureKind.DEADLINE:
+            return bool(DEADLINE_DATE_RE.search(text)) or any(period.search(u) for u in units)
         if self.kind == FigureKind.DATE:
-            period = UNIT_KINDS[FigureKind.PERIOD]
             return bool(DATE_RE.search(text)) or any(period.search(u) for u in units)
         if self.kind in UNIT_KINDS:
             return any(UNIT_KINDS[self.kind].search(u) for u in units)

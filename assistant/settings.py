@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.45, description="Below this relevance of the best clause the assistant abstains."
     )
+    abstain_lexical_score: float = Field(
+        12.0,
+        ge=0.0,
+        description="A keyword (BM25) score of the best clauses that keeps a question in scope "
+        "even below abstain_threshold (unless it is about names the text never uses).",
+    )
     unsupported_sentences: Literal["remove", "mark"] = Field(
         "remove", description="What the grounding guard does with a sentence no clause supports."
     )

@@ -8,6 +8,8 @@ import pytest
 
 from assistant.answer_models import Answer, ChatMessage
 from assistant.citations import parse_citations
+from assistant.models import ScoredClause
+from assistant.scope import ScopeCheck
 from assistant.services import Services
 
 pytestmark = pytest.mark.integration
@@ -175,3 +177,23 @@ def test_repeated_question_is_answered_the_same_from_the_cache(real_services: Se
     assert second.answer == first.answer and second.citations
     other = real_services.answers.ask(question, [ChatMessage(role="user", content="Hello")])
     assert other.standalone_question.startswith(question)
+
+
+@pytest.mark.parametrize(
+    ("dense", "lexical", "names", "refused"),
+    [
+        (0.60, 2.0, [], False),  # clearly similar
+        (0.40, 2.0, [], True),  # weak on both signals
+        (0.40, 30.0, [], False),  # weak similarity, strong keyword match: in scope
+        (0.40, 30.0, ["Zorbania"], True),  # ... unless it is about a name the text never uses
+    ],
+)
+def test_refusal_weighs_similarity_and_keyword_evidence(
+    real_services: Services, dense: float, lexical: float, names: list[str], refused: bool
+) -> None:
+    """Hand-made retrieval scores (not a real search) isolate the abstention rule."""
+    clause = real_services.corpus.get("IV.10.v")
+    assert clause is not None
+    hits = [ScoredClause(clause=clause, score=1.0, dense=dense, lexical=lexical, matched_by=[])]
+    scope = ScopeCheck(question="q", unknown_names=names, names_are_subject=bool(names))
+    assert (real_services.answers._refusal_reason(scope, hits) is not None) is refused

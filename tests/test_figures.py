@@ -25,7 +25,8 @@ MONITORING = (
         ("What budget threshold in euros triggers a business case?", FigureKind.MONEY),
         ("How much money should we set aside for pilots?", FigureKind.MONEY),
         ("On what date was the Recommendation adopted?", FigureKind.DATE),
-        ("By when must the committee report?", FigureKind.DATE),
+        ("By when must the committee report?", FigureKind.DEADLINE),
+        ("Above what contract value must we tender openly?", FigureKind.ANY),
         ("How many days do agencies have to reply?", FigureKind.PERIOD),
         ("How many countries sat on the Task Force?", FigureKind.COUNT),
         ("What is the minimum password length?", FigureKind.ANY),
@@ -58,6 +59,11 @@ def test_a_figure_answers_only_a_question_of_its_kind_about_its_topic() -> None:
     assert task_force.answered_by(TASK_FORCE) and not task_force.answered_by(MONITORING)
     assert adoption.answered_by(ADOPTION)
     assert report.answered_by(MONITORING) and not report.answered_by(TASK_FORCE)
-    # A date about something else is no answer: the adoption date says nothing of services.
+    # A date about something else is no answer: the adoption date says nothing of services,
+    # and a date something happened is no deadline.
     assert not online.answered_by(ADOPTION)
+    since = "Since 2000, the committee has reviewed how countries put services online."
+    assert not online.answered_by(since) and online.answered_by(
+        MONITORING.replace("report thereon", "have all public services online and report thereon")
+    )
     assert not any(quota.answered_by(text) for text in (TASK_FORCE, ADOPTION, MONITORING))
