@@ -44,6 +44,14 @@ TERM_RE = re.compile(
     re.IGNORECASE,
 )
 SUBITEM_ID_RE = re.compile(r"^(?P<paragraph>[IVX]+\.\d{1,2})\.[ivx]+$")
+PARAGRAPH_OR_SUBITEM_RE = re.compile(r"^[IVX]+\.\d{1,2}(?:\.[ivx]+)?$")
+NEIGHBOUR_RE = re.compile(
+    r"\b(?:(?:next|following)|(?P<before>previous|preceding))\s+(?:paragraph|one|point|item|"
+    r"sub-?item|clause|recommendation)\b|\b(?:paragraph|one|point|item|clause)\s+(?:that\s+)?"
+    r"(?:comes\s+)?(?:right\s+|just\s+|immediately\s+)?(?:after|(?P<before2>before))\s+"
+    r"(?:that|it|this)\b",
+    re.IGNORECASE,
+)
 CONNECTIVE_RE = re.compile(
     r"^(?:and|but|also|so|what about|how about|what else|more on|tell me more|which one|"
     r"can you elaborate|elaborate|explain that|why is that)\b",
@@ -57,6 +65,8 @@ PRONOUN_RE = re.compile(
 # however long it is.
 BACK_REFERENCE_RE = re.compile(
     r"\b(?:of|among|between) (?:those|these|them|the two|the three|the four|the five)\b|"
+    r"\b(?:besides|apart from|other than|beyond) (?:those|these|that|this|them)\b|"
+    r"\bthat same\b|"
     r"\bwhich one\b|\bthe (?:former|latter)\b|\bthat (?:one|point|part|clause|paragraph)\b",
     re.IGNORECASE,
 )
@@ -79,6 +89,7 @@ class FollowUpResolver:
         resolved = (
             self._ordinal_subitem(question, history)
             or self._other_subitem(question, history)
+            or self._neighbour(question, history)
             or self._term(question, history)
         )
         if resolved:
@@ -133,6 +144,26 @@ class FollowUpResolver:
         earlier = [c for c in others if any(c in cited for cited in turns[1:])]
         candidates = earlier or others
         return candidates[0] if len(candidates) == 1 else None
+
+    def _neighbour(self, question: str, history: Sequence[ChatMessage]) -> str | None:
+        """'the next paragraph', 'the one right after that', 'the previous point': the clause
+        of the same level next to the one the last answer cited first."""
+        match = NEIGHBOUR_RE.search(question)
+        turns = self._cited_by_turn(history)
+        if not match or not turns or not turns[0]:
+            return None
+        current = turns[0][0]
+        level = SUBITEM_ID_RE.match(current) is not None
+        same_level = [
+            c
+            for c in self.known_ids
+            if PARAGRAPH_OR_SUBITEM_RE.match(c) and (SUBITEM_ID_RE.match(c) is not None) == level
+        ]
+        if current not in same_level:
+            return None
+        step = -1 if match.group("before") or match.group("before2") else 1
+        index = same_level.index(current) + step
+        return same_level[index] if 0 <= index < len(same_level) else None
 
     def _term(self, question: str, history: Sequence[ChatMessage]) -> str | None:
         """'what does that last term mean?' -> the definition of the defined term the last

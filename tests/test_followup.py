@@ -63,6 +63,26 @@ def test_ordinal_sub_items_resolve_against_the_last_cited_paragraph(
         assert "IV.9.v" not in standalone and question in standalone
 
 
+@pytest.mark.parametrize(
+    ("answer", "question", "expected"),
+    [
+        ("Clear business cases [IV.9].", "And the next paragraph?", "IV.10"),
+        (
+            "Clear business cases [IV.9].",
+            "what is the paragraph right after that one about?",
+            "IV.10",
+        ),
+        ("Clear business cases [IV.9].", "and the previous paragraph?", "II.3"),
+        ("The value proposition [IV.9.i].", "what does the next point add?", "IV.9.ii"),
+    ],
+)
+def test_next_and_previous_move_from_the_clause_cited_last(
+    resolver: FollowUpResolver, answer: str, question: str, expected: str
+) -> None:
+    history = chat("What about business cases?", answer)
+    assert resolver.condense(question, history) == f"What does {expected} say?"
+
+
 def test_the_other_one_is_the_sibling_cited_earlier(resolver: FollowUpResolver) -> None:
     history = chat(
         "Tell me about the data provisions.",
