@@ -8,8 +8,8 @@ style and type counts, and (when the source text is available) that every
 key_fact occurs in the text of its gold clauses (a warning, not an error,
 because facts may legitimately come from a parent paragraph's lead-in).
 Prints the clause IDs covered and not covered. Exits 1 on any error.
-heldout.jsonl, heldout-b.jsonl and heldout-c.jsonl get the same per-line checks as gold.jsonl
-(ids h001..., b001..., c001...), but no minimum size, everyday share or coverage requirement.
+the held-out sets (heldout.jsonl, heldout-b ... heldout-e) get the same per-line checks as
+gold.jsonl (ids h001..., b001..., ...), but no minimum size, everyday share or coverage requirement.
 """
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def main() -> int:
     coverage(retr, "retrieval")
     coverage(gold, "gold")
 
-    held_sets = (("heldout.jsonl", "h"), ("heldout-b.jsonl", "b"), ("heldout-c.jsonl", "c"))
+    held_sets = [("heldout.jsonl", "h")] + [(f"heldout-{x}.jsonl", x) for x in "bcde"]
     for file_name, prefix in held_sets:
         path = DATA / file_name
         if not path.exists():
