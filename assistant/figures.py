@@ -2,8 +2,9 @@
 
 The Recommendation sets almost no numbers: it adopts on a date, reports within three years, and
 mentions a Task Force of 13 countries. A question asking for a percentage, an amount, a count, a
-period or a date can only be answered by a clause that states a figure of that kind, about the
-thing asked ("by what year must services be online?" is not answered by the adoption date).
+period, a date or a deadline can only be answered by a clause that states a figure of that kind,
+about the thing asked ("by what year must services be online?" is not answered by the adoption
+date, nor by "since 2000").
 """
 
 from __future__ import annotations
