@@ -147,7 +147,8 @@ class ScopeCheck:
 
 
 class ScopeGuard:
-    """Splits injected orders from the question and finds names the corpus never uses."""
+    """Splits injected orders from the question and finds what in it may lie outside the corpus:
+    names and topics it never uses, product choices, figures."""
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
