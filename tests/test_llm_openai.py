@@ -13,7 +13,8 @@ from typing import Any
 
 import openai
 import pytest
-from fake_llm_server import FakeLLMServer, free_port
+from fake_llm_server import FakeLLMServer
+from servers import free_port
 
 from assistant.answer_models import Answer
 from assistant.llm import OpenAICompatibleGenerator

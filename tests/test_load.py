@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import free_port, serve
+from servers import free_port, serve, server_process
 
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
@@ -217,35 +216,11 @@ def app_process(real_services: Services, real_settings: Settings, tmp_path: Path
         "ASSISTANT_DATA_DIR": str(real_settings.data_dir),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": str(NO_LIMIT),
     }
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "app.py", "--port", str(port)]
     log = tmp_path / "app.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while process.poll() is None and time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            else:
-                pytest.fail("app.py did not become ready:\n" + log.read_text()[-3000:])
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with server_process(command, f"{url}/readyz", log, within_s=180, env=env, cwd=PROJECT_ROOT):
+        yield url
 
 
 @pytest.mark.timeout(240)
