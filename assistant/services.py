@@ -11,20 +11,20 @@ from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.answering import AnswerService
-from assistant.corpus import Corpus
-from assistant.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
-from assistant.grounding import GroundingChecker
-from assistant.guard import GroundingGuard
-from assistant.ingest import IndexService
-from assistant.llm import make_generator
-from assistant.offline import configure_offline
-from assistant.prompts import PromptLibrary
-from assistant.query import QueryRewriter
-from assistant.retriever import ClauseRetriever
-from assistant.search import HybridSearch
+from assistant.answering.service import AnswerService
+from assistant.corpus.instruments import Corpus
+from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
+from assistant.answering.grounding import GroundingChecker
+from assistant.answering.guard import GroundingGuard
+from assistant.retrieval.ingest import IndexService
+from assistant.backends.llm import make_generator
+from assistant.backends.offline import configure_offline
+from assistant.answering.prompts import PromptLibrary
+from assistant.retrieval.query import QueryRewriter
+from assistant.retrieval.retriever import ClauseRetriever
+from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
-from assistant.store import ChromaStore
+from assistant.backends.chroma_store import ChromaStore
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.offline import configure_offline
+from assistant.backends.offline import configure_offline
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
 

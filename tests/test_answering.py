@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from assistant.answer_models import Answer, ChatMessage
-from assistant.citations import parse_citations
-from assistant.models import ScoredClause
-from assistant.scope import ScopeCheck
+from assistant.answering.types import Answer, ChatMessage
+from assistant.corpus.citations import parse_citations
+from assistant.corpus.records import ScoredClause
+from assistant.answering.scope import ScopeCheck
 from assistant.services import Services
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from assistant.search import IndexNotReady
+from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.web.app_factory import create_app

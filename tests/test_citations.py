@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import parse_citations, rewrite_citations, strip_citations
+from assistant.corpus.citations import parse_citations, rewrite_citations, strip_citations
 
 KNOWN = {"IV.9", "IV.9.i", "IV.9.ii", "IV.10.i", "IV.10.ii", "IV.10.iii", "VIII", "I.public-value",
          "background.15", "preamble.2", "II.1.iii"}  # fmt: skip

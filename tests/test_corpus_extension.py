@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import Corpus, CorpusError
+from assistant.corpus.instruments import Corpus, CorpusError
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.datasets import (
     DatasetError,
     check_clause_ids,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer_models import Answer, Citation, Grounding, Receipt, RetrievedClause
-from assistant.corpus import Corpus
+from assistant.answering.types import Answer, Citation, Grounding, Receipt, RetrievedClause
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.baselines import clauses_in_chunk, paragraph_parents
 from assistant.evaluation.datasets import GoldItem, load_results
 from assistant.evaluation.metrics import summarise
@@ -21,7 +21,7 @@ from assistant.evaluation.runner import (
     answer_to_response,
     split_sentences,
 )
-from assistant.models import Clause
+from assistant.corpus.records import Clause
 
 
 class FakeChecker:

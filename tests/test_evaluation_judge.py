@@ -7,7 +7,7 @@ from fake_llm_server import FakeLLMServer
 
 from assistant.evaluation.datasets import QuestionRecord
 from assistant.evaluation.judge import Judge, JudgeUnavailable, judge_summary, parse_grades
-from assistant.prompts import PromptLibrary
+from assistant.answering.prompts import PromptLibrary
 from assistant.settings import Settings
 
 

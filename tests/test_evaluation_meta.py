@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.meta_eval import (
     build_cases,
     eligible,
@@ -15,7 +15,7 @@ from assistant.evaluation.meta_eval import (
     meta_evaluate,
     run_meta_eval,
 )
-from assistant.models import Clause
+from assistant.corpus.records import Clause
 
 
 @pytest.fixture(scope="module")

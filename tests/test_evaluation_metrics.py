@@ -27,7 +27,7 @@ from assistant.evaluation.metrics import (
     recall_at_k,
     summarise,
 )
-from assistant.lexical import tokenize
+from assistant.retrieval.lexical import tokenize
 
 PARENTS = {"IV.9.i": "IV.9", "IV.9.ii": "IV.9", "II.1.i": "II.1"}
 

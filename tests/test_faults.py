@@ -480,7 +480,7 @@ def test_app_factory_rebuilds_a_missing_or_unreadable_index(
     assert spec and spec.loader
     entry = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry)
-    with caplog.at_level("WARNING", logger="assistant.store"):
+    with caplog.at_level("WARNING", logger="assistant.backends.chroma_store"):
         app = entry.factory()
     with serve(app) as url:
         assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.figures import FigureKind, figure_question
+from assistant.answering.figures import FigureKind, figure_question
 
 TASK_FORCE = (
     "A Task Force composed of 13 OECD Member countries collaborated with the Secretariat on a "

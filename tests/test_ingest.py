@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import IndexMismatch
+from assistant.retrieval.ingest import IndexMismatch
 from assistant.services import Services
 from assistant.settings import Settings
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from servers import free_port, server_process
 
-from assistant.answer_models import Answer
-from assistant.citations import parse_citations
-from assistant.guard import split_sentences
-from assistant.llm import TextGenerator, smollm2_path
-from assistant.models import Clause
+from assistant.answering.types import Answer
+from assistant.corpus.citations import parse_citations
+from assistant.answering.guard import split_sentences
+from assistant.backends.llm import TextGenerator, smollm2_path
+from assistant.corpus.records import Clause
 from assistant.services import Services
 from assistant.settings import Settings
 

@@ -16,9 +16,9 @@ import pytest
 from fake_llm_server import FakeLLMServer
 from servers import free_port
 
-from assistant.answer_models import Answer
-from assistant.llm import OpenAICompatibleGenerator
-from assistant.prompts import PromptLibrary
+from assistant.answering.types import Answer
+from assistant.backends.llm import OpenAICompatibleGenerator
+from assistant.answering.prompts import PromptLibrary
 from assistant.services import Services
 from assistant.settings import Settings
 

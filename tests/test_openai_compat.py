@@ -131,7 +131,7 @@ def test_errors_reach_the_sdk_as_its_exceptions(server_url: str, client: openai.
 
 
 def test_annotation_spans_are_exact() -> None:
-    from assistant.answer_models import Citation
+    from assistant.answering.types import Citation
 
     cite = Citation(
         clause_id="IV.9.i", instrument="OECD/LEGAL/0406", label="IV.9.i — X", text="t", url="u"

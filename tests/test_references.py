@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus import Corpus
-from assistant.references import resolve_references
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.references import resolve_references
 from assistant.settings import PROJECT_ROOT
 
 KNOWN = set(Corpus.load(PROJECT_ROOT / "corpus").by_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search import _soft_max
+from assistant.retrieval.search import _soft_max
 
 
 def test_temperature_zero_is_the_best_single_match() -> None:

@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 from servers import serve
 
-from assistant.answer_models import Answer, Citation, Receipt
+from assistant.answering.types import Answer, Citation, Receipt
 from assistant.services import Services
 from assistant.web import markdown_export as render
 from assistant.web.app_factory import create_app

@@ -23,12 +23,12 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.corpus import Corpus, read_text
+from assistant.corpus.instruments import Corpus, read_text
 from assistant.evaluation.datasets import GoldItem
 from assistant.evaluation.runner import Response
-from assistant.lexical import tokenize
-from assistant.models import Clause
-from assistant.search import HybridSearch
+from assistant.retrieval.lexical import tokenize
+from assistant.corpus.records import Clause
+from assistant.retrieval.search import HybridSearch
 from assistant.services import Services
 
 CHUNK_SIZE = 1000

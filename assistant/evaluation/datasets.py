@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.answer_models import ChatMessage
+from assistant.answering.types import ChatMessage
 
 ASSISTANT = "assistant"
 OPTIONAL_PREFIXES = ("meta_eval.",)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from assistant.evaluation.runner import PrimedEmbeddings, SupportChecker, checker_texts
-from assistant.models import Clause, ClauseKind
+from assistant.corpus.records import Clause, ClauseKind
 from assistant.services import Services
 
 CATCH_TARGET = 0.95
@@ -157,7 +157,7 @@ def build_cases(clauses: Sequence[Clause], seed: int = 7) -> list[Case]:
 def meta_evaluate(services: Services, seed: int = 7) -> MetaEvalReport:
     """The meta-evaluation of the assistant's own grounding checker (same class, model and
     threshold as the guard), with the case sentences embedded in one batched pass first."""
-    from assistant.grounding import GroundingChecker
+    from assistant.answering.grounding import GroundingChecker
 
     cases = build_cases(services.corpus.clauses, seed)
     embeddings = PrimedEmbeddings(services.embeddings)

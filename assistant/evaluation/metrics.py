@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from assistant.lexical import tokenize
+from assistant.retrieval.lexical import tokenize
 
 if TYPE_CHECKING:
     from assistant.evaluation.datasets import QuestionRecord

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.datasets import QuestionRecord, flatten
 from assistant.evaluation.runner import ASSISTANT, EvalRun
 

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from assistant.answer_models import Answer
-from assistant.citations import MARKER_RE, parse_citations, strip_citations
-from assistant.corpus import Corpus
+from assistant.answering.types import Answer
+from assistant.corpus.citations import MARKER_RE, parse_citations, strip_citations
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.datasets import (
     ASSISTANT,
     GoldItem,
@@ -30,9 +30,9 @@ from assistant.evaluation.datasets import (
     check_clause_ids,
 )
 from assistant.evaluation.metrics import fact_covered, summarise
-from assistant.grounding import GroundingChecker
-from assistant.lexical import tokenize
-from assistant.models import Clause
+from assistant.answering.grounding import GroundingChecker
+from assistant.retrieval.lexical import tokenize
+from assistant.corpus.records import Clause
 from assistant.services import Services
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from assistant.answer_models import Answer, AnswerEvent, ChatMessage
-from assistant.corpus import Corpus
-from assistant.models import Clause
-from assistant.search import IndexNotReady
+from assistant.answering.types import Answer, AnswerEvent, ChatMessage
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
+from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.web.schemas import (
     AskRequest,

@@ -19,9 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from assistant.search import IndexNotReady
+from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
-from assistant.store import StoreUnavailable
+from assistant.backends.chroma_store import StoreUnavailable
 from assistant.web import api, openai_compat
 from assistant.web.security import (
     ApiError,

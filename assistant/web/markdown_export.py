@@ -12,8 +12,8 @@ import html
 import re
 from urllib.parse import quote
 
-from assistant.answer_models import Answer, Citation
-from assistant.models import Clause, ClauseKind, Instrument
+from assistant.answering.types import Answer, Citation
+from assistant.corpus.records import Clause, ClauseKind, Instrument
 
 MARKER_RE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 

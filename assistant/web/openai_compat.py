@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from assistant.answer_models import Answer, ChatMessage, Citation
+from assistant.answering.types import Answer, ChatMessage, Citation
 from assistant.web.api import ERROR_RESPONSES, answer_errors, check_question, open_stream
 from assistant.web.markdown_export import short
 from assistant.web.schemas import (

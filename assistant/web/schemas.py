@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer_models import ChatMessage
+from assistant.answering.types import ChatMessage
 
 MODEL_ID = "oecd-digital-government"
 MODEL_OWNER = "oecd-dg-assistant"

@@ -23,9 +23,9 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.answer_models import Answer
+from assistant.answering.types import Answer
 from assistant.settings import Settings
-from assistant.store import utc_now
+from assistant.backends.chroma_store import utc_now
 
 bearer_scheme = HTTPBearer(
     auto_error=False,

@@ -15,8 +15,8 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
-from assistant.answer_models import Answer, ChatMessage
-from assistant.search import IndexNotReady
+from assistant.answering.types import Answer, ChatMessage
+from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.web import markdown_export as render
 from assistant.web.markdown_export import answer_markdown

@@ -69,7 +69,7 @@ def measure_ingestion(settings: Settings, embeddings: Embeddings) -> dict[str, A
 def _naive_chunks(services: Services) -> list[str]:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.corpus import read_text
+    from assistant.corpus.instruments import read_text
     from assistant.evaluation.baselines import CHUNK_OVERLAP, CHUNK_SIZE
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)

@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 from assistant.evaluation.baselines import NaiveRag
 from assistant.evaluation.datasets import GoldItem
 from assistant.settings import Settings
@@ -66,7 +66,7 @@ class ServerNaiveRag(NaiveRag):
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from assistant.corpus import read_text
+        from assistant.corpus.instruments import read_text
         from assistant.evaluation.baselines import CHUNK_OVERLAP, CHUNK_SIZE
 
         splitter = RecursiveCharacterTextSplitter(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.offline import OFFLINE_ENVIRONMENT
+from assistant.backends.offline import OFFLINE_ENVIRONMENT
 from evals.bench.common import PROJECT_ROOT
 
 HOST = "127.0.0.1"

@@ -24,7 +24,7 @@ import re
 import shutil
 from pathlib import Path
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 KEEP_LINE_RE = re.compile(r"^Adopted by the .*Council on .+$")

@@ -12,10 +12,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from assistant.answer_models import SentenceSupport
-from assistant.citations import parse_citations, rewrite_citations, strip_citations
-from assistant.corpus import Corpus
-from assistant.grounding import GroundingChecker
+from assistant.answering.types import SentenceSupport
+from assistant.corpus.citations import parse_citations, rewrite_citations, strip_citations
+from assistant.corpus.instruments import Corpus
+from assistant.answering.grounding import GroundingChecker
 
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(\[*])")
 LEADING_MARKERS_RE = re.compile(r"^((?:\s*\[[^\]\n]{1,40}\])+)")

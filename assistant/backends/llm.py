@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
-from assistant.models import Clause
-from assistant.prompts import PromptLibrary
+from assistant.corpus.records import Clause
+from assistant.answering.prompts import PromptLibrary
 from assistant.settings import Settings
 
 NOT_COVERED = "NOT COVERED"

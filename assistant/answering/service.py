@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
-from assistant.answer_models import (
+from assistant.answering.types import (
     Answer,
     AnswerEvent,
     ChatMessage,
@@ -24,18 +24,18 @@ from assistant.answer_models import (
     Receipt,
     RetrievedClause,
 )
-from assistant.composer import Composer
-from assistant.corpus import Corpus
-from assistant.followup import FollowUpResolver
-from assistant.guard import GroundingGuard, GuardResult
-from assistant.llm import NOT_COVERED, GeneratorUnavailable, TextGenerator
-from assistant.models import Clause, ClauseKind, ScoredClause
-from assistant.prompts import PromptLibrary
-from assistant.representations import index_version
-from assistant.scope import ScopeCheck, ScopeGuard
-from assistant.search import HybridSearch
+from assistant.answering.composer import Composer
+from assistant.corpus.instruments import Corpus
+from assistant.answering.followup import FollowUpResolver
+from assistant.answering.guard import GroundingGuard, GuardResult
+from assistant.backends.llm import NOT_COVERED, GeneratorUnavailable, TextGenerator
+from assistant.corpus.records import Clause, ClauseKind, ScoredClause
+from assistant.answering.prompts import PromptLibrary
+from assistant.retrieval.representations import index_version
+from assistant.answering.scope import ScopeCheck, ScopeGuard
+from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
-from assistant.store import utc_now
+from assistant.backends.chroma_store import utc_now
 
 UNKNOWN_SUBJECT_PENALTY = 0.2
 UNKNOWN_CONTEXT_PENALTY = 0.03

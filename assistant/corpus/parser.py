@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from assistant.models import Clause, ClauseKind, RelatedInstrument
+from assistant.corpus.records import Clause, ClauseKind, RelatedInstrument
 
 SECTION_RE = re.compile(r"^(?P<num>[IVXL]+)\.\s+(?P<text>[A-Z][A-Z]{2,}\b.*)$")
 PARAGRAPH_RE = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<text>\S.*)$")

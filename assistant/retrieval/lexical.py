@@ -8,8 +8,8 @@ from functools import lru_cache
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from assistant.corpus import Corpus
-from assistant.models import Clause
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
 
 WORD_RE = re.compile(r"[a-zà-ÿ0-9]+(?:-[a-zà-ÿ0-9]+)*")
 # Function words and the words every clause shares ("government", "digital"), which only add noise.

@@ -2,7 +2,7 @@
 rank fusion, with clause references in the question resolved first.
 
 This is the service every front door uses (CLI ``search``, ``/v1/search``, the answer pipeline);
-``assistant.retriever`` wraps it as a LangChain retriever.
+``assistant.retrieval.retriever`` wraps it as a LangChain retriever.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections import defaultdict
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.corpus import Corpus
-from assistant.lexical import LexicalIndex, expand_with_glossary, tokenize
-from assistant.models import Clause, ScoredClause
-from assistant.query import QueryRewriter
-from assistant.references import resolve_references
+from assistant.corpus.instruments import Corpus
+from assistant.retrieval.lexical import LexicalIndex, expand_with_glossary, tokenize
+from assistant.corpus.records import Clause, ScoredClause
+from assistant.retrieval.query import QueryRewriter
+from assistant.corpus.references import resolve_references
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoreUnavailable, VectorHit
+from assistant.backends.chroma_store import ChromaStore, StoreUnavailable, VectorHit
 
 MANIFEST_TTL_S = 2.0
 LEXICAL_WEIGHT = 0.7

@@ -9,8 +9,8 @@ Three plain signals, each explainable to the user:
   question is probably about something else, so a stronger match is required;
 - figures: a question asking for an amount, a rate, a count, a period or a date can only be
   answered by a clause that states a figure of that kind about the same thing
-  (``assistant.figures``).
-The final call combines them with retrieval relevance (``assistant.answering``).
+  (``assistant.answering.figures``).
+The final call combines them with retrieval relevance (``assistant.answering.service``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from assistant.corpus import Corpus
-from assistant.figures import FigureQuestion, figure_question
-from assistant.lexical import tokenize
+from assistant.corpus.instruments import Corpus
+from assistant.answering.figures import FigureQuestion, figure_question
+from assistant.retrieval.lexical import tokenize
 
 INJECTION_PATTERNS = [
     r"\bignore\b.{0,40}\b(?:instruction|rule|prompt|above|previous|prior)",

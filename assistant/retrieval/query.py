@@ -10,7 +10,7 @@ import tomllib
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from assistant.corpus import Corpus
+from assistant.corpus.instruments import Corpus
 
 FRENCH_MARKERS = frozenset(
     "le la les des du une est que qui quoi quand comment pourquoi dit doit nos notre vos votre "

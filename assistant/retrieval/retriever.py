@@ -9,8 +9,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.models import ScoredClause
-from assistant.search import HybridSearch
+from assistant.corpus.records import ScoredClause
+from assistant.retrieval.search import HybridSearch
 
 
 def to_document(hit: ScoredClause) -> Document:

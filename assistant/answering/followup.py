@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from assistant.answer_models import ChatMessage
-from assistant.citations import parse_citations
+from assistant.answering.types import ChatMessage
+from assistant.corpus.citations import parse_citations
 
 ORDINALS = {
     "first": 0,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from assistant.lexical import tokenize
+from assistant.retrieval.lexical import tokenize
 
 
 class FigureKind(StrEnum):

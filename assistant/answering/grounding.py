@@ -18,9 +18,9 @@ from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.citations import strip_citations
-from assistant.lexical import tokenize
-from assistant.models import Clause
+from assistant.corpus.citations import strip_citations
+from assistant.retrieval.lexical import tokenize
+from assistant.corpus.records import Clause
 
 NUMBER_RE = re.compile(
     r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

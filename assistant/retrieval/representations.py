@@ -12,8 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from assistant.corpus import Corpus
-from assistant.models import Clause, ClauseKind
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause, ClauseKind
 
 REPRESENTATION_VERSION = "reps-v2"
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(])")

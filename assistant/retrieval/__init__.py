@@ -1,0 +1,2 @@
+"""From a question to ranked clauses: representations, ingestion, lexical scoring, query
+rewriting, hybrid search and the LangChain retriever."""
