@@ -11,20 +11,25 @@ from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.answering.service import AnswerService
-from assistant.corpus.instruments import Corpus
-from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
+from assistant.answering.assembly import AnswerAssembler
+from assistant.answering.composer import Composer
+from assistant.answering.decision import ThresholdScopeDecider
+from assistant.answering.followup import FollowUpResolver
+from assistant.answering.generators import ComposedGenerator, make_generator
 from assistant.answering.grounding import GroundingChecker
 from assistant.answering.guard import GroundingGuard
-from assistant.retrieval.ingest import IndexService
-from assistant.backends.llm import make_generator
-from assistant.backends.offline import configure_offline
 from assistant.answering.prompts import PromptLibrary
+from assistant.answering.scope import ScopeGuard
+from assistant.answering.service import AnswerService, AnswerSteps
+from assistant.backends.chroma_store import ChromaStore
+from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
+from assistant.backends.offline import configure_offline
+from assistant.corpus.instruments import Corpus
+from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
 from assistant.retrieval.retriever import ClauseRetriever
 from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
-from assistant.backends.chroma_store import ChromaStore
 
 
 @dataclass
@@ -79,15 +84,30 @@ class Services:
         return GroundingGuard(self.corpus, self.grounding, self.settings.unsupported_sentences)
 
     @cached_property
-    def answers(self) -> AnswerService:
-        return AnswerService(
-            self.settings,
-            self.corpus,
-            self.search,
-            self.guard,
-            self.prompts,
-            make_generator(self.settings, self.prompts),
+    def composer(self) -> Composer:
+        return Composer(self.corpus, self.prompts.composed, self.settings.answer_max_clauses)
+
+    @cached_property
+    def answer_steps(self) -> AnswerSteps:
+        """The answer pipeline's components; replace one here to change how answers are made."""
+        phrases = self.prompts.composed
+        return AnswerSteps(
+            screen=ScopeGuard(self.corpus),
+            followups=FollowUpResolver.for_corpus(self.corpus),
+            retrieval=self.search,
+            decider=ThresholdScopeDecider(self.settings, self.composer, phrases.refusal),
+            composed=ComposedGenerator(self.composer),
+            llm=make_generator(self.settings, self.prompts),
+            guard=self.guard,
+            assembler=AnswerAssembler(
+                self.settings, self.corpus, phrases.refusal, self.prompts.version
+            ),
+            phrases=phrases,
         )
+
+    @cached_property
+    def answers(self) -> AnswerService:
+        return AnswerService(self.settings, self.answer_steps)
 
     def warm_up(self, progress: bool = False) -> None:
         """Load the model, check the index and embed the clauses for the guard, before the

@@ -28,12 +28,20 @@ DEFAULT_SOURCE = Path(
 
 ROMAN = ["i", "ii", "iii", "iv", "v"]
 SUBITEMS = {
-    "II.1": 3, "II.2": 2, "II.3": 2, "II.4": 0,
-    "III.5": 0, "III.6": 4, "III.7": 2, "III.8": 0,
-    "IV.9": 2, "IV.10": 5, "IV.11": 0, "IV.12": 2,
+    "II.1": 3,
+    "II.2": 2,
+    "II.3": 2,
+    "II.4": 0,
+    "III.5": 0,
+    "III.6": 4,
+    "III.7": 2,
+    "III.8": 0,
+    "IV.9": 2,
+    "IV.10": 5,
+    "IV.11": 0,
+    "IV.12": 2,
 }
-DEFINITIONS = ["I.e-government", "I.digital-government", "I.digital-technologies",
-               "I.public-value"]
+DEFINITIONS = ["I.e-government", "I.digital-government", "I.digital-technologies", "I.public-value"]
 
 
 def canonical_ids() -> list[str]:
@@ -52,8 +60,19 @@ LEAF_IDS = [p for p, n in SUBITEMS.items() if n == 0] + [
     f"{p}.{r}" for p, n in SUBITEMS.items() for r in ROMAN[:n]
 ]
 
-GOLD_TYPES = {"verbatim", "everyday", "multi", "definition", "instrument", "out_of_scope",
-              "false_premise", "injection", "followup", "typo", "french"}
+GOLD_TYPES = {
+    "verbatim",
+    "everyday",
+    "multi",
+    "definition",
+    "instrument",
+    "out_of_scope",
+    "false_premise",
+    "injection",
+    "followup",
+    "typo",
+    "french",
+}
 STYLES = {"text", "everyday"}
 
 
@@ -82,8 +101,12 @@ def parse_source(path: Path) -> dict[str, str]:
     for n, ln in enumerate(pre, 1):
         out[f"preamble.{n}"] = ln
     section = para = current = None
-    defmap = {"E-Government": "I.e-government", "Digital Government": "I.digital-government",
-              "Digital technologies": "I.digital-technologies", "Public value": "I.public-value"}
+    defmap = {
+        "E-Government": "I.e-government",
+        "Digital Government": "I.digital-government",
+        "Digital technologies": "I.digital-technologies",
+        "Public value": "I.public-value",
+    }
     for ln in lines[i:]:
         m_sec = re.match(r"^(I|II|III|IV|V|VI|VII|VIII)\. ", ln)
         m_par = re.match(r"^(\d+)\. ", ln)
@@ -157,19 +180,35 @@ def coverage(rows, label):
     missing = ", ".join(c for c in ALL_IDS if c not in covered)
     print(f"[{label}] NOT covered: " + (missing or "none"))
     leaves_missing = [c for c in LEAF_IDS if c not in covered]
-    paras_missing = [p for p in SUBITEMS if p not in covered
-                     and not any(c.startswith(p + ".") for c in covered)]
-    print(f"[{label}] paragraphs (II-IV, incl. via sub-items) not covered: "
-          + (", ".join(paras_missing) or "none"))
-    print(f"[{label}] leaf sub-items/paragraphs not covered exactly: "
-          + (", ".join(leaves_missing) or "none"))
+    paras_missing = [
+        p for p in SUBITEMS if p not in covered and not any(c.startswith(p + ".") for c in covered)
+    ]
+    print(
+        f"[{label}] paragraphs (II-IV, incl. via sub-items) not covered: "
+        + (", ".join(paras_missing) or "none")
+    )
+    print(
+        f"[{label}] leaf sub-items/paragraphs not covered exactly: "
+        + (", ".join(leaves_missing) or "none")
+    )
 
 
 def check_gold_rows(rows, name, prefix, errors, warnings, clauses):
     """Per-line checks shared by gold.jsonl and heldout.jsonl."""
-    check_common(rows, name, {"id": str, "question": str, "type": str, "gold": list,
-                              "must_refuse": bool, "key_facts": list, "history": list},
-                 errors)
+    check_common(
+        rows,
+        name,
+        {
+            "id": str,
+            "question": str,
+            "type": str,
+            "gold": list,
+            "must_refuse": bool,
+            "key_facts": list,
+            "history": list,
+        },
+        errors,
+    )
     for r in rows:
         rid = r.get("id")
         if not re.fullmatch(prefix + r"\d{3}", str(rid)):
@@ -189,14 +228,18 @@ def check_gold_rows(rows, name, prefix, errors, warnings, clauses):
         for f in kf:
             # 2-6 words; a single token is accepted only for a document reference
             # such as "C(2014)88" (it contains a digit).
-            ok_len = isinstance(f, str) and (2 <= len(f.split()) <= 6 or (
-                len(f.split()) == 1 and any(ch.isdigit() for ch in f)))
+            ok_len = isinstance(f, str) and (
+                2 <= len(f.split()) <= 6 or (len(f.split()) == 1 and any(ch.isdigit() for ch in f))
+            )
             if not ok_len:
                 warnings.append(f"{name} {rid}: key_fact {f!r} is not 2-6 words")
             elif clauses is not None:
                 text = " ".join(norm(clauses[c]) for c in g if c in clauses)
-                parents = " ".join(norm(clauses[c.rsplit('.', 1)[0]]) for c in g
-                                   if c.count(".") == 2 and c.rsplit('.', 1)[0] in clauses)
+                parents = " ".join(
+                    norm(clauses[c.rsplit(".", 1)[0]])
+                    for c in g
+                    if c.count(".") == 2 and c.rsplit(".", 1)[0] in clauses
+                )
                 if norm(f) not in text and norm(f) not in parents:
                     warnings.append(f"{name} {rid}: key_fact {f!r} not found in {g}")
         h = r.get("history", [])
@@ -219,8 +262,9 @@ def main() -> int:
         warnings.append(f"source {src} not found: key_fact check skipped")
 
     retr = load(DATA / "retrieval.jsonl", errors)
-    check_common(retr, "retrieval", {"id": str, "question": str, "gold": list, "style": str},
-                 errors)
+    check_common(
+        retr, "retrieval", {"id": str, "question": str, "gold": list, "style": str}, errors
+    )
     for r in retr:
         if r.get("style") not in STYLES:
             errors.append(f"retrieval {r.get('id')}: bad style {r.get('style')!r}")
@@ -244,8 +288,10 @@ def main() -> int:
 
     print(f"retrieval.jsonl: {len(retr)} lines; style counts: {dict(sorted(styles.items()))}")
     print(f"gold.jsonl: {len(gold)} lines; type counts: {dict(sorted(types.items()))}")
-    print(f"gold.jsonl: must_refuse true: {sum(bool(r.get('must_refuse')) for r in gold)}; "
-          f"everyday share: {types['everyday'] / max(len(gold), 1):.1%}")
+    print(
+        f"gold.jsonl: must_refuse true: {sum(bool(r.get('must_refuse')) for r in gold)}; "
+        f"everyday share: {types['everyday'] / max(len(gold), 1):.1%}"
+    )
     coverage(retr, "retrieval")
     coverage(gold, "gold")
 

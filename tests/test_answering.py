@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from assistant.answering.scope import ScopeCheck
 from assistant.answering.types import Answer, ChatMessage
 from assistant.corpus.citations import parse_citations
 from assistant.corpus.records import ScoredClause
-from assistant.answering.scope import ScopeCheck
 from assistant.services import Services
 
 pytestmark = pytest.mark.integration
@@ -196,4 +196,4 @@ def test_refusal_weighs_similarity_and_keyword_evidence(
     assert clause is not None
     hits = [ScoredClause(clause=clause, score=1.0, dense=dense, lexical=lexical, matched_by=[])]
     scope = ScopeCheck(question="q", unknown_names=names, names_are_subject=bool(names))
-    assert (real_services.answers._refusal_reason(scope, hits) is not None) is refused
+    assert (real_services.answer_steps.decider.refusal(scope, hits) is not None) is refused

@@ -10,18 +10,18 @@ import pytest
 
 from assistant.answering.types import Answer, Citation, Grounding, Receipt, RetrievedClause
 from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
 from assistant.evaluation.baselines import clauses_in_chunk, paragraph_parents
 from assistant.evaluation.datasets import GoldItem, load_results
 from assistant.evaluation.metrics import summarise
 from assistant.evaluation.report import write_run
 from assistant.evaluation.runner import (
     EvalRun,
-    Response,
     Scorer,
     answer_to_response,
     split_sentences,
 )
-from assistant.corpus.records import Clause
+from assistant.evaluation.types import Response
 
 
 class FakeChecker:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fake_llm_server import FakeLLMServer
 
+from assistant.answering.prompts import PromptLibrary
 from assistant.evaluation.datasets import QuestionRecord
 from assistant.evaluation.judge import Judge, JudgeUnavailable, judge_summary, parse_grades
-from assistant.answering.prompts import PromptLibrary
 from assistant.settings import Settings
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
 from assistant.evaluation.meta_eval import (
     build_cases,
     eligible,
@@ -15,7 +16,6 @@ from assistant.evaluation.meta_eval import (
     meta_evaluate,
     run_meta_eval,
 )
-from assistant.corpus.records import Clause
 
 
 @pytest.fixture(scope="module")

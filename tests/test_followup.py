@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.types import ChatMessage
 from assistant.answering.followup import FollowUpResolver
+from assistant.answering.types import ChatMessage
 
 IDS = [
     "II.3",

@@ -13,17 +13,18 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 from servers import free_port, server_process
 
+from assistant.answering.generators import TextGenerator
 from assistant.answering.types import Answer
+from assistant.backends.llm import smollm2_path
 from assistant.corpus.citations import parse_citations
-from assistant.answering.guard import split_sentences
-from assistant.backends.llm import TextGenerator, smollm2_path
-from assistant.corpus.records import Clause
+from assistant.corpus.records import ScoredClause
+from assistant.corpus.sentences import answer_sentences
 from assistant.services import Services
 from assistant.settings import Settings
 
@@ -67,7 +68,7 @@ def assert_guard_invariants(answer: Answer, services: Services) -> None:
         assert answer.citations == []
         return
     assert answer.citations, "a non-refusal answer cites at least one clause"
-    for sentence in split_sentences(answer.answer):
+    for sentence in answer_sentences(answer.answer):
         parsed = parse_citations(sentence, corpus_ids)
         assert parsed.ids, f"sentence without a citation reached the user: {sentence!r}"
         assert parsed.dropped == [], f"unknown clause id reached the user: {sentence!r}"
@@ -94,9 +95,9 @@ class RecordingGenerator:
     def __post_init__(self) -> None:
         self.name = self.inner.name
 
-    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
+    def generate(self, question: str, hits: Sequence[ScoredClause]) -> Iterator[str]:
         pieces: list[str] = []
-        for piece in self.inner.generate(question, clauses):
+        for piece in self.inner.generate(question, hits):
             pieces.append(piece)
             yield piece
         self.drafts.append("".join(pieces))
@@ -173,7 +174,7 @@ def test_smollm2_answers_reach_the_user_only_through_the_guard(
     service = llamacpp_services.answers
     assert service.generator is not None and service.generator.name == "llamacpp"
     recorder = RecordingGenerator(service.generator)
-    service.generator = recorder
+    service.steps = replace(service.steps, llm=recorder)
     tally = GuardTally()
 
     for question in QUESTIONS:
@@ -238,7 +239,7 @@ def test_smollm2_behind_llamacpp_server_is_guarded(
     services = Services(settings)
     assert services.answers.generator is not None
     recorder = RecordingGenerator(services.answers.generator)
-    services.answers.generator = recorder
+    services.answers.steps = replace(services.answers.steps, llm=recorder)
 
     answer = services.answers.ask(QUESTIONS[0])
 

@@ -17,8 +17,7 @@ from fake_llm_server import FakeLLMServer
 from servers import free_port
 
 from assistant.answering.types import Answer
-from assistant.backends.llm import OpenAICompatibleGenerator
-from assistant.answering.prompts import PromptLibrary
+from assistant.backends.llm import OpenAIChatClient
 from assistant.services import Services
 from assistant.settings import Settings
 
@@ -145,10 +144,10 @@ def test_openai_itself_gets_the_length_cap_as_max_completion_tokens(
     settings = real_settings.model_copy(
         update={"generator": "openai", "llm_base_url": "https://api.openai.com/v1"}
     )
-    generator = OpenAICompatibleGenerator(settings, PromptLibrary(settings.prompts_dir))
+    client = OpenAIChatClient(settings)
 
-    assert generator.model.max_tokens == settings.llm_max_tokens
-    assert not generator.model.extra_body
+    assert client.model.max_tokens == settings.llm_max_tokens
+    assert not client.model.extra_body
 
 
 def test_streamed_deltas_join_to_the_final_answer(
@@ -304,7 +303,7 @@ def test_not_covered_reply_abstains_with_related_clauses(
 
     assert answer.abstained
     assert answer.citations == []
-    refusal = services.prompts.composed["refusal"]["not_covered"]
+    refusal = services.prompts.composed.refusal.not_covered
     assert answer.answer.startswith(refusal)
     assert answer.related, "a refusal suggests the nearest clauses"
     assert all(services.corpus.get(c.clause_id) is not None for c in answer.related)
@@ -336,7 +335,7 @@ def test_injected_instruction_never_reaches_the_model(
     assert "Question: What does paragraph 9 say?" in fake_llm.last_chat.content_of("user")
     assert answer.generator == "openai"
     assert cited_ids(answer) and all(cid.startswith("IV.9") for cid in cited_ids(answer))
-    injected = services.prompts.composed["notice"]["injection_ignored"]
+    injected = services.prompts.composed.notice.injection_ignored
     assert injected in answer.notices
 
 

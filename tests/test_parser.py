@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus.instruments import Corpus
-from assistant.corpus.records import ClauseKind
 from assistant.corpus.parser import ClauseParser, clean_text, heading_of, related_instruments
+from assistant.corpus.records import ClauseKind
 from assistant.settings import PROJECT_ROOT
 
 SHARED_SOURCE = (

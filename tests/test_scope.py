@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus.instruments import Corpus
 from assistant.answering.scope import ScopeGuard
+from assistant.corpus.instruments import Corpus
 from assistant.settings import Settings
 
 

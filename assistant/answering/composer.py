@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from assistant.answering.phrases import ComposedPhrases
 from assistant.corpus.instruments import Corpus
-from assistant.retrieval.lexical import tokenize
 from assistant.corpus.records import Clause, ClauseKind, RelatedInstrument, ScoredClause
+from assistant.retrieval.lexical import tokenize
 from assistant.retrieval.representations import sentences
 
 # Clauses whose best vector is this close to the best clause's join the answer: measured on the
@@ -59,9 +59,9 @@ def _upper_first(text: str) -> str:
 class Composer:
     """Chooses the clauses that answer a question and phrases them as cited sentences."""
 
-    def __init__(self, corpus: Corpus, phrases: dict[str, Any], max_clauses: int = 4) -> None:
+    def __init__(self, corpus: Corpus, phrases: ComposedPhrases, max_clauses: int = 4) -> None:
         self.corpus = corpus
-        self.phrases = phrases["compose"]
+        self.phrases = phrases.compose
         self.max_clauses = max_clauses
 
     def _citable(self, hit: ScoredClause) -> bool:
@@ -197,7 +197,7 @@ class Composer:
 
     def _subitem(self, sub: Clause, first: bool) -> list[ComposedSentence]:
         parts = sentences(sub.text) or [sub.text]
-        template = self.phrases["first_subitem" if first else "next_subitem"]
+        template = self.phrases.first_subitem if first else self.phrases.next_subitem
         text = parts[0].rstrip(";.")
         if text.startswith("including ") and "includes {text}" in template:
             text = text.removeprefix("including ")  # not "This includes including ..."
@@ -209,10 +209,10 @@ class Composer:
             return [self._preamble(clause, question)]
         if clause.kind == ClauseKind.SECTION:
             verb, _, rest = clause.text.partition(" ")
-            subject = self.phrases["section_subject"]
+            subject = self.phrases.section_subject
             rest = rest.rstrip(":")
             if rest.endswith((" which", " should")):
-                rest += " " + self.phrases["section_lead_in"]
+                rest += " " + self.phrases.section_lead_in
             return [ComposedSentence(f"{subject} {verb.lower()} {rest}", clause.clause_id)]
         if clause.kind == ClauseKind.BACKGROUND:
             return [
@@ -227,10 +227,10 @@ class Composer:
         named = self._named_related(clause, question)
         if named:
             return ComposedSentence(
-                self.phrases["related_instrument"].format(title=named.title, ref=named.council_ref),
+                self.phrases.related_instrument.format(title=named.title, ref=named.council_ref),
                 clause.clause_id,
             )
-        for opener, phrase in self.phrases["council_verbs"].items():
+        for opener, phrase in self.phrases.council_verbs.items():
             if clause.text.startswith(opener):
                 rest = clause.text[len(opener) :].strip().rstrip(";:")
                 return ComposedSentence(f"{phrase} {rest}", clause.clause_id)

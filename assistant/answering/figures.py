@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assistant.corpus.sentences import clause_sentences
 from assistant.retrieval.lexical import tokenize
 
 
@@ -98,7 +99,6 @@ GENERIC_WORDS = frozenset(
         "requires say says set sets many much number figure year date long"
     )
 )
-SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+")
 HOW_MANY_RE = re.compile(r"\bhow many (?P<noun>[a-z-]+)", re.I)
 
 
@@ -116,7 +116,7 @@ class FigureQuestion:
         topic = set(tokenize(self.question)) - GENERIC_WORDS
         return any(
             self._states_kind(sentence) and (not topic or bool(topic & set(tokenize(sentence))))
-            for sentence in SENTENCE_RE.split(text)
+            for sentence in clause_sentences(text, only_before_capital=False)
         )
 
     def _states_kind(self, text: str) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 
 from assistant.answering.types import ChatMessage
 from assistant.corpus.citations import parse_citations
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import ClauseKind
 
 ORDINALS = {
     "first": 0,
@@ -83,6 +85,16 @@ class FollowUpResolver:
         self.paragraph_ids = [c for c in known_ids if PARAGRAPH_ID_RE.match(c)]
         self.subitem_ids = [c for c in known_ids if SUBITEM_ID_RE.match(c)]
         self.terms = {term.lower(): clause_id for term, clause_id in terms.items()}
+
+    @classmethod
+    def for_corpus(cls, corpus: Corpus) -> FollowUpResolver:
+        """A resolver over every clause id of the corpus and its defined terms."""
+        terms = {
+            c.heading: c.clause_id
+            for c in corpus.clauses
+            if c.kind == ClauseKind.DEFINITION and c.heading
+        }
+        return cls(list(corpus.by_id), terms)
 
     def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
         """A standalone version of ``question`` given the earlier turns (unchanged if none)."""

@@ -19,8 +19,8 @@ from functools import lru_cache
 from langchain_core.embeddings import Embeddings
 
 from assistant.corpus.citations import strip_citations
-from assistant.retrieval.lexical import tokenize
 from assistant.corpus.records import Clause
+from assistant.retrieval.lexical import tokenize
 
 NUMBER_RE = re.compile(
     r"\b(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

@@ -12,13 +12,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from assistant.answering.grounding import GroundingChecker
 from assistant.answering.types import SentenceSupport
 from assistant.corpus.citations import parse_citations, rewrite_citations, strip_citations
 from assistant.corpus.instruments import Corpus
-from assistant.answering.grounding import GroundingChecker
+from assistant.corpus.sentences import answer_sentences
 
-SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(\[*])")
-LEADING_MARKERS_RE = re.compile(r"^((?:\s*\[[^\]\n]{1,40}\])+)")
 UNSUPPORTED_MARK = " ⚠ (not supported by the cited clause)"
 # What a model may echo from its prompt: the <clauses> tags and the "[ID] (heading)" labels.
 PROMPT_TAG_RE = re.compile(r"</?\s*(?:clauses|question|answer)\s*>", re.IGNORECASE)
@@ -29,20 +28,6 @@ AUTO_CITE_MARGIN = 0.1
 def remove_prompt_echo(text: str) -> str:
     """Text without prompt scaffolding a model copied back (tags, clause labels)."""
     return CLAUSE_LABEL_RE.sub("", PROMPT_TAG_RE.sub("", text)).strip()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, with a citation written after the full stop kept on its sentence."""
-    raw = [s.strip() for s in SENTENCE_END_RE.split(text.strip()) if s.strip()]
-    merged: list[str] = []
-    for sentence in raw:
-        lead = LEADING_MARKERS_RE.match(sentence)
-        if lead and merged:
-            merged[-1] = f"{merged[-1]} {lead.group(1).strip()}"
-            sentence = sentence[lead.end() :].strip()
-        if sentence:
-            merged.append(sentence)
-    return merged
 
 
 @dataclass
@@ -73,51 +58,67 @@ class GroundingGuard:
         self.checker = checker
         self.mode = mode
 
-    def check(self, text: str, allowed_ids: Collection[str]) -> GuardResult:
+    def session(self, allowed_ids: Collection[str]) -> GuardSession:
+        """A guard for one answer, fed one finished sentence at a time (for streaming)."""
         allowed = [cid for cid in dict.fromkeys(allowed_ids) if self.corpus.get(cid) is not None]
-        result = GuardResult(text="")
-        kept: list[str] = []
-        shown: set[str] = set()
-        for sentence in split_sentences(remove_prompt_echo(text)):
-            parsed = parse_citations(sentence, allowed)
-            result.dropped.extend(d for d in parsed.dropped if d not in result.dropped)
-            clean = rewrite_citations(sentence, allowed)
-            said = strip_citations(clean).lower()
-            if not said or said in shown:
-                continue  # a lone marker, or a sentence already said (small models loop)
-            shown.add(said)
-            cited = parsed.ids
-            pool = cited or allowed
-            clauses = [c for c in (self.corpus.get(cid) for cid in pool) if c is not None]
-            score, best = self.checker.support(clean, clauses)
-            supported = self.checker.is_supported(score)
-            if (
-                not cited
-                and supported
-                and score >= self.checker.threshold + AUTO_CITE_MARGIN
-                and best
-            ):
-                clean = _append_citation(clean, best)
-                cited = [best]
-            elif not cited:
-                supported = False
-            verdict = SentenceSupport(
+        return GuardSession(self, allowed)
+
+    def check(self, text: str, allowed_ids: Collection[str]) -> GuardResult:
+        """The whole text at once: the same verdicts as feeding its sentences to a session."""
+        session = self.session(allowed_ids)
+        for sentence in answer_sentences(remove_prompt_echo(text)):
+            session.check(sentence)
+        return session.result
+
+
+class GuardSession:
+    """The guard's state while one answer is written: what was said and cited so far."""
+
+    def __init__(self, guard: GroundingGuard, allowed: list[str]) -> None:
+        self.guard = guard
+        self.allowed = allowed
+        self.result = GuardResult(text="")
+        self._shown: set[str] = set()
+
+    def check(self, sentence: str) -> str | None:
+        """The sentence as it may be shown (citations normalised, maybe marked), or None when
+        it is removed, empty or a repeat (small models loop)."""
+        checker = self.guard.checker
+        sentence = remove_prompt_echo(sentence)
+        parsed = parse_citations(sentence, self.allowed)
+        self.result.dropped.extend(d for d in parsed.dropped if d not in self.result.dropped)
+        clean = rewrite_citations(sentence, self.allowed)
+        said = strip_citations(clean).lower()
+        if not said or said in self._shown:
+            return None
+        self._shown.add(said)
+        cited = parsed.ids
+        pool = cited or self.allowed
+        clauses = [c for c in (self.guard.corpus.get(cid) for cid in pool) if c is not None]
+        score, best = checker.support(clean, clauses)
+        supported = checker.is_supported(score)
+        if not cited and supported and score >= checker.threshold + AUTO_CITE_MARGIN and best:
+            clean = _append_citation(clean, best)
+            cited = [best]
+        elif not cited:
+            supported = False
+        action = "kept" if supported else ("marked" if self.guard.mode == "mark" else "removed")
+        self.result.sentences.append(
+            SentenceSupport(
                 sentence=strip_citations(clean),
                 cited=cited,
                 supported_by=best if supported else None,
                 score=score,
                 supported=supported,
-                action="kept" if supported else ("marked" if self.mode == "mark" else "removed"),
+                action=action,
             )
-            result.sentences.append(verdict)
-            if verdict.action == "kept":
-                kept.append(clean)
-            elif verdict.action == "marked":
-                kept.append(clean + UNSUPPORTED_MARK)
-            if verdict.action != "removed":
-                result.cited.extend(c for c in cited if c not in result.cited)
-        result.text = " ".join(kept)
-        return result
+        )
+        if action == "removed":
+            return None
+        self.result.cited.extend(c for c in cited if c not in self.result.cited)
+        shown = clean if action == "kept" else clean + UNSUPPORTED_MARK
+        self.result.text = f"{self.result.text} {shown}" if self.result.text else shown
+        return shown
 
 
 def _append_citation(sentence: str, clause_id: str) -> str:

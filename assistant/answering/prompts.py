@@ -13,6 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.phrases import ComposedPhrases
+
 
 @dataclass
 class PromptLibrary:
@@ -30,9 +32,9 @@ class PromptLibrary:
         return tomllib.loads(self.text(name))
 
     @cached_property
-    def composed(self) -> dict[str, Any]:
+    def composed(self) -> ComposedPhrases:
         """Phrases used by the composed generator and the answer service."""
-        return self.table("composed.toml")
+        return ComposedPhrases.model_validate(self.table("composed.toml"))
 
     @cached_property
     def version(self) -> str:

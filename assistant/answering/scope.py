@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from assistant.corpus.instruments import Corpus
 from assistant.answering.figures import FigureQuestion, figure_question
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.sentences import question_sentences
 from assistant.retrieval.lexical import tokenize
 
 INJECTION_PATTERNS = [
@@ -90,7 +91,6 @@ ASKED_NOUN_RE = re.compile(
     r"were|should|must|can|could|will|would|has|have)\b",
     re.IGNORECASE,
 )
-SENTENCE_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
 CLAIM_CHECK_RE = re.compile(
     r"(?:,\s*(?:right|correct|true)\s*\?\s*$)|^\s*(?:is it true|isn't it true|am i right)\b",
     re.IGNORECASE,
@@ -169,7 +169,7 @@ class ScopeGuard:
     def check(self, question: str, rewrite: Callable[[str], str] = str) -> ScopeCheck:
         """``rewrite`` (typo fixing, French terms) is applied to the legitimate part before
         names are looked up, so a misspelt or French word is not taken for a name."""
-        sentences = [s for s in SENTENCE_RE.split(question.strip()) if s.strip()]
+        sentences = question_sentences(question)
         injected = _injected_sentences(sentences)
         legitimate = " ".join(s for s in sentences if s not in injected).strip()
         names = self.unknown_names(rewrite(legitimate))

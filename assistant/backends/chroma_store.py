@@ -8,13 +8,13 @@ collection, so a new index is built beside the old one and switched to in one me
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.clock import utc_now
 from assistant.settings import Settings
 
 MANIFEST_SUFFIX = "manifest"
@@ -249,7 +249,3 @@ def _forget_cached_system(path: str) -> None:
 
     SharedSystemClient._identifier_to_system.pop(path, None)
     SharedSystemClient._identifier_to_refcount.pop(path, None)
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

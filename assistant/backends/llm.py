@@ -1,73 +1,38 @@
-"""LLM generators: an OpenAI-compatible chat endpoint (through LangChain) or a local GGUF model
+"""LLM clients: an OpenAI-compatible chat endpoint (through LangChain) or a local GGUF model
 (through llama-cpp-python, optional extra). The only module that imports either.
 
-A generator gets the question and the clauses (labelled with their ids) and yields text pieces.
-Its text is never shown as is: the grounding guard checks every sentence first.
+A client takes chat messages, already rendered by the answering layer, and yields text pieces as
+the model writes them. Its text is never shown as is: the grounding guard checks every sentence.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
-from assistant.corpus.records import Clause
-from assistant.answering.prompts import PromptLibrary
 from assistant.settings import Settings
 
-NOT_COVERED = "NOT COVERED"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+Messages = list[dict[str, str]]
 
 
 class GeneratorUnavailable(RuntimeError):
     """The model cannot be reached or loaded; the answer falls back to the composed one."""
 
 
-class TextGenerator(Protocol):
-    """Writes an answer from clauses, as a stream of text pieces."""
+class ChatClient(Protocol):
+    """Streams a model's reply to chat messages, piece by piece."""
 
     name: str
 
-    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]: ...
-
-
-def _encoding(settings: Settings) -> Any:
-    import tiktoken
-
-    return tiktoken.get_encoding(settings.tiktoken_encoding)
-
-
-def build_messages(
-    question: str, clauses: Sequence[Clause], prompts: PromptLibrary, settings: Settings
-) -> list[dict[str, str]]:
-    """System and user messages, with as many clauses as fit the token budget (best first)."""
-    template = prompts.text("clause_block.txt").strip()
-    encoding = _encoding(settings)
-    blocks: list[str] = []
-    used = 0
-    for clause in clauses:
-        hint = f"{clause.context} … " if clause.context and clause.kind == "subitem" else ""
-        block = template.format(
-            clause_id=clause.clause_id,
-            heading=clause.heading or clause.kind,
-            context_hint=hint,
-            text=clause.text,
-        )
-        cost = len(encoding.encode(block))
-        if used + cost > settings.context_token_budget and blocks:
-            break
-        blocks.append(block)
-        used += cost
-    user = prompts.text("answer_user.md").format(clauses="\n".join(blocks), question=question)
-    return [
-        {"role": "system", "content": prompts.text("system.md").strip()},
-        {"role": "user", "content": user},
-    ]
+    def stream(self, messages: Messages) -> Iterator[str]: ...
 
 
 def chat_model(
@@ -93,14 +58,13 @@ def chat_model(
     )
 
 
-class OpenAICompatibleGenerator:
+class OpenAIChatClient:
     """Any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, Azure OpenAI)."""
 
     name = "openai"
 
-    def __init__(self, settings: Settings, prompts: PromptLibrary) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.prompts = prompts
         self._model: Any = None
 
     @property
@@ -110,8 +74,7 @@ class OpenAICompatibleGenerator:
             self._model = chat_model(s.llm_base_url, s.llm_api_key, s.llm_model, s)
         return self._model
 
-    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
-        messages = build_messages(question, clauses, self.prompts, self.settings)
+    def stream(self, messages: Messages) -> Iterator[str]:
         try:
             for chunk in self.model.stream([(m["role"], m["content"]) for m in messages]):
                 content = chunk.content if isinstance(chunk.content, str) else ""
@@ -129,14 +92,13 @@ def smollm2_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
 
 
-class LlamaCppGenerator:
+class LlamaCppChatClient:
     """A local GGUF model run in-process by llama-cpp-python (SmolLM2-135M by default)."""
 
     name = "llamacpp"
 
-    def __init__(self, settings: Settings, prompts: PromptLibrary) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.prompts = prompts
         self._llm: Any = None
         self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
 
@@ -155,27 +117,30 @@ class LlamaCppGenerator:
                 raise GeneratorUnavailable(f"cannot load {path.name}: {str(exc)[:200]}") from exc
         return self._llm
 
-    def generate(self, question: str, clauses: Sequence[Clause]) -> Iterator[str]:
+    def stream(self, messages: Messages) -> Iterator[str]:
+        """Pieces as the model writes them. The context is held for the whole generation and
+        released when the stream ends or its consumer closes it."""
         llm = self._load()
-        messages = build_messages(question, clauses, self.prompts, self.settings)
         with self._lock:
             try:
-                stream = llm.create_chat_completion(
+                chunks = llm.create_chat_completion(
                     messages=messages,
                     stream=True,
                     temperature=self.settings.llm_temperature,
                     max_tokens=self.settings.llm_max_tokens,
                 )
-                pieces = [chunk["choices"][0].get("delta", {}).get("content") for chunk in stream]
+                for chunk in chunks:
+                    piece = chunk["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        yield piece
             except (ValueError, RuntimeError) as exc:  # e.g. prompt longer than the context
                 raise GeneratorUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
-        yield from (piece for piece in pieces if piece)
 
 
-def make_generator(settings: Settings, prompts: PromptLibrary) -> TextGenerator | None:
-    """The configured LLM generator, or None for the composed default."""
+def make_chat_client(settings: Settings) -> ChatClient | None:
+    """The configured LLM client, or None for the composed default."""
     if settings.generator == "openai":
-        return OpenAICompatibleGenerator(settings, prompts)
+        return OpenAIChatClient(settings)
     if settings.generator == "llamacpp":
-        return LlamaCppGenerator(settings, prompts)
+        return LlamaCppChatClient(settings)
     return None

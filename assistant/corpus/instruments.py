@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from assistant.corpus.records import Clause, Instrument, RelatedInstrument
 from assistant.corpus.parser import ClauseParser, related_instruments
+from assistant.corpus.records import Clause, Instrument, RelatedInstrument
 
 TEXT_SUFFIXES = (".md", ".txt", ".pdf", ".html", ".htm")
 GLOSSARY_FILE = "glossary.toml"

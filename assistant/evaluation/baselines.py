@@ -24,10 +24,10 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from assistant.corpus.instruments import Corpus, read_text
-from assistant.evaluation.datasets import GoldItem
-from assistant.evaluation.runner import Response
-from assistant.retrieval.lexical import tokenize
 from assistant.corpus.records import Clause
+from assistant.evaluation.datasets import GoldItem
+from assistant.evaluation.types import Response
+from assistant.retrieval.lexical import tokenize
 from assistant.retrieval.search import HybridSearch
 from assistant.services import Services
 

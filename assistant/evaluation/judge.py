@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.evaluation.datasets import QuestionRecord
-from assistant.backends.llm import chat_model
 from assistant.answering.prompts import PromptLibrary
+from assistant.backends.llm import chat_model
+from assistant.evaluation.datasets import QuestionRecord
 from assistant.settings import Settings
 
 SCALE_MAX = 5

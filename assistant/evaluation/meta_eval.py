@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from assistant.evaluation.runner import PrimedEmbeddings, SupportChecker, checker_texts
 from assistant.corpus.records import Clause, ClauseKind
+from assistant.evaluation.runner import PrimedEmbeddings, SupportChecker, checker_texts
 from assistant.services import Services
 
 CATCH_TARGET = 0.95

@@ -10,18 +10,21 @@ which the metrics read as "does not apply", never as zero.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
+from assistant.answering.grounding import GroundingChecker
 from assistant.answering.types import Answer
-from assistant.corpus.citations import MARKER_RE, parse_citations, strip_citations
+from assistant.corpus.citations import parse_citations, strip_citations
 from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
+from assistant.corpus.sentences import answer_sentences
+from assistant.evaluation import baselines
 from assistant.evaluation.datasets import (
     ASSISTANT,
     GoldItem,
@@ -30,34 +33,9 @@ from assistant.evaluation.datasets import (
     check_clause_ids,
 )
 from assistant.evaluation.metrics import fact_covered, summarise
-from assistant.answering.grounding import GroundingChecker
+from assistant.evaluation.types import Response, System
 from assistant.retrieval.lexical import tokenize
-from assistant.corpus.records import Clause
 from assistant.services import Services
-
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
-LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER_RE.pattern})+")
-
-
-@dataclass
-class Response:
-    """What a system returned for one question, in the shape the scorer needs."""
-
-    answer: str
-    abstained: bool
-    retrieved: list[frozenset[str]]
-    contexts: list[str]
-    citations: list[str] | None = None  # None: the system cannot cite
-    sentences: list[tuple[str, list[str]]] | None = None  # None: grounding does not apply
-    invalid: list[str] = field(default_factory=list)
-
-
-class System(Protocol):
-    """A question answerer under evaluation."""
-
-    name: str
-
-    def respond(self, item: GoldItem) -> Response: ...
 
 
 class SupportChecker(Protocol):
@@ -100,15 +78,7 @@ def checker_texts(pairs: Sequence[tuple[str, Sequence[Clause]]]) -> list[str]:
 def split_sentences(text: str, known: Collection[str]) -> list[tuple[str, list[str]]]:
     """Sentences of an answer with the ids each cites, valid or not. A marker written after the
     full stop ("... cases. [IV.9]") is given back to the sentence before it."""
-    pieces: list[str] = []
-    for raw in SENTENCE_BREAK.split(text):
-        piece = raw.strip().lstrip("-*• ").strip()
-        lead = LEADING_MARKERS.match(piece)
-        if lead and pieces:
-            pieces[-1] = f"{pieces[-1]} {lead.group(0).strip()}"
-            piece = piece[lead.end() :].strip()
-        if piece:
-            pieces.append(piece)
+    pieces = answer_sentences(text, lines=True)
     cited = {s: parse_citations(s, known) for s in pieces}
     return [(s, [*cited[s].ids, *cited[s].dropped]) for s in pieces if tokenize(s)]
 
@@ -254,7 +224,6 @@ def evaluate(
     progress: bool = True,
 ) -> EvalRun:
     """Run the assistant (and the baselines) over ``items`` and summarise every system."""
-    from assistant.evaluation import baselines  # baselines build on this module's Response
 
     settings = services.settings
     check_clause_ids(items, {c.clause_id for c in services.corpus.clauses})

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
+from assistant.backends.chroma_store import ChromaStore, Manifest, StoreUnavailable
+from assistant.clock import utc_now
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.representations import index_version, representations
 from assistant.settings import Settings
-from assistant.backends.chroma_store import ChromaStore, Manifest, StoreUnavailable, utc_now
 
 ADD_BATCH = 256
 

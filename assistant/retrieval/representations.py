@@ -9,14 +9,13 @@ by everyday-language paraphrases written for it. A hit on any of them is a hit o
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ClauseKind
+from assistant.corpus.sentences import clause_sentences
 
 REPRESENTATION_VERSION = "reps-v2"
-SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(])")
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def index_version(use_paraphrases: bool) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if len(s.split()) >= 4]
+    return [s for s in clause_sentences(text) if len(s.split()) >= 4]
 
 
 def representations(corpus: Corpus, use_paraphrases: bool = True) -> list[Representation]:

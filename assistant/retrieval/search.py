@@ -14,13 +14,13 @@ from collections import defaultdict
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.corpus.instruments import Corpus
-from assistant.retrieval.lexical import LexicalIndex, expand_with_glossary, tokenize
-from assistant.corpus.records import Clause, ScoredClause
-from assistant.retrieval.query import QueryRewriter
-from assistant.corpus.references import resolve_references
-from assistant.settings import Settings
 from assistant.backends.chroma_store import ChromaStore, StoreUnavailable, VectorHit
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause, ScoredClause
+from assistant.corpus.references import resolve_references
+from assistant.retrieval.lexical import LexicalIndex, expand_with_glossary, tokenize
+from assistant.retrieval.query import QueryRewriter
+from assistant.settings import Settings
 
 MANIFEST_TTL_S = 2.0
 LEXICAL_WEIGHT = 0.7
@@ -65,6 +65,10 @@ class HybridSearch:
         with self._lock:
             self._active = (manifest.collection, time.monotonic())
         return manifest.collection
+
+    def rewrite(self, question: str) -> str:
+        """The question as retrieval reads it (typos fixed, French terms in English)."""
+        return self.rewriter.rewrite(question)
 
     def invalidate(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from assistant.answering.limits import RequestRejected, check_request
 from assistant.answering.types import Answer, AnswerEvent, ChatMessage
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause
@@ -58,28 +59,11 @@ def services_of(request: Request) -> Services:
 
 
 def check_question(services: Services, question: str, history: list[ChatMessage]) -> None:
-    """Limits from settings, with messages that say what to change."""
-    settings = services.settings
-    if not "".join(ch for ch in question if ch.isprintable()).strip():
-        raise ApiError(
-            422,
-            "empty_question",
-            "The question is empty (blank or only control characters): write a question.",
-        )
-    if len(question) > settings.max_question_chars:
-        raise ApiError(
-            422,
-            "question_too_long",
-            f"The question has {len(question)} characters; the limit is "
-            f"{settings.max_question_chars}. Shorten it or split it into several questions.",
-        )
-    if len(history) > settings.max_history_turns:
-        raise ApiError(
-            422,
-            "history_too_long",
-            f"The history has {len(history)} messages; the limit is "
-            f"{settings.max_history_turns}. Send only the most recent turns.",
-        )
+    """The answering layer's request limits, as 422 errors with their stable codes."""
+    try:
+        check_request(question, history, services.settings)
+    except RequestRejected as exc:
+        raise ApiError(422, exc.code, str(exc)) from exc
 
 
 @contextmanager

@@ -19,9 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
+from assistant.backends.chroma_store import StoreUnavailable
 from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
-from assistant.backends.chroma_store import StoreUnavailable
+from assistant.version import package_version
 from assistant.web import api, openai_compat
 from assistant.web.security import (
     ApiError,
@@ -207,7 +208,7 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     settings = services.settings
     app = FastAPI(
         title="OECD Digital Government Strategies assistant",
-        version="0.1.0",
+        version=package_version(),
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,

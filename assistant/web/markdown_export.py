@@ -13,9 +13,8 @@ import re
 from urllib.parse import quote
 
 from assistant.answering.types import Answer, Citation
+from assistant.corpus.citations import MARKER_RE
 from assistant.corpus.records import Clause, ClauseKind, Instrument
-
-MARKER_RE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 
 
 def footnoted(text: str, citations: list[Citation]) -> str:

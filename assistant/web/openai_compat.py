@@ -11,7 +11,6 @@ the full clause records.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from assistant.answering.types import Answer, ChatMessage, Citation
+from assistant.corpus.citations import MARKER_RE
 from assistant.web.api import ERROR_RESPONSES, answer_errors, check_question, open_stream
 from assistant.web.markdown_export import short
 from assistant.web.schemas import (
@@ -32,8 +32,6 @@ from assistant.web.schemas import (
     ModelList,
 )
 from assistant.web.security import ApiError, audit, guard, shorten
-
-MARKER_RE = re.compile(r"\[([^\[\]\n]{1,80})\]")
 
 router = APIRouter(
     prefix="/v1", dependencies=[Depends(guard)], responses=ERROR_RESPONSES, tags=["openai"]

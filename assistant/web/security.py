@@ -24,8 +24,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.answering.types import Answer
+from assistant.clock import utc_now
 from assistant.settings import Settings
-from assistant.backends.chroma_store import utc_now
 
 bearer_scheme = HTTPBearer(
     auto_error=False,

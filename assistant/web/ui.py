@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
+from assistant.answering.limits import RequestRejected, check_request
 from assistant.answering.types import Answer, ChatMessage
 from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
@@ -84,18 +85,16 @@ class ChatController:
             yield chat, "", gr.skip(), conversation, gr.skip()
             return
         chat = [*chat, {"role": "user", "content": render.user_text(question)}]
-        if len(question) > self.settings.max_question_chars:
-            notice = (
-                f"Your question has {len(question)} characters; the limit is "
-                f"{self.settings.max_question_chars}. Please shorten it."
-            )
-            chat.append({"role": "assistant", "content": render.notice(notice)})
-            yield chat, question, gr.skip(), conversation, gr.skip()
-            return
         history = [ChatMessage.model_validate(m) for m in conversation]
         history = (
             history[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
         )
+        try:
+            check_request(question, history, self.settings)
+        except RequestRejected as exc:
+            chat.append({"role": "assistant", "content": render.notice(str(exc))})
+            yield chat, question, gr.skip(), conversation, gr.skip()
+            return
         chat.append({"role": "assistant", "content": render.thinking()})
         yield chat, "", render.chips_bar(None), conversation, gr.skip()
         streamed, answer = "", None

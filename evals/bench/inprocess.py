@@ -142,12 +142,12 @@ def stage_breakdown(services: Services, items: list[GoldItem], number: int) -> d
     answers, search = services.answers, services.search
     stages = {
         "embed_query (question + guard sentences)": (services.embeddings, "embed_query"),
-        "scope check (incl. query rewrite)": (answers.scope, "check"),
+        "scope check (incl. query rewrite)": (services.answer_steps.screen, "check"),
         "hybrid search (incl. question embedding)": (search, "search"),
         "chroma query": (services.store, "query"),
         "bm25": (search.lexical, "search"),
-        "grounding guard (incl. sentence embeddings)": (services.guard, "check"),
-        "composer": (answers.composer, "compose"),
+        "grounding guard (incl. sentence embeddings)": (services.grounding, "support"),
+        "composer": (services.composer, "compose"),
     }
     totals: dict[str, float] = defaultdict(float)
     with ExitStack() as stack:

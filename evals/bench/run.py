@@ -23,8 +23,8 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from assistant.backends.embeddings import make_embeddings  # noqa: E402
-from assistant.evaluation.baselines import NaiveRag  # noqa: E402
 from assistant.backends.offline import configure_offline  # noqa: E402
+from assistant.evaluation.baselines import NaiveRag  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from evals.bench import figures as fig  # noqa: E402
 from evals.bench import inprocess  # noqa: E402

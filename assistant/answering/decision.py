@@ -1,0 +1,76 @@
+"""The scope decision: given what the scope checks found and what retrieval returned, does the
+corpus answer this question, and if not, why not (as the sentence the user reads)?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from assistant.answering.composer import Composer
+from assistant.answering.phrases import RefusalPhrases
+from assistant.answering.scope import ScopeCheck
+from assistant.corpus.records import ClauseKind, ScoredClause
+from assistant.settings import Settings
+
+UNKNOWN_SUBJECT_PENALTY = 0.2
+UNKNOWN_CONTEXT_PENALTY = 0.03
+UNKNOWN_NAMES_LIMIT = 2
+TOP_HITS = 3
+
+
+class ScopeDecider(Protocol):
+    """Decides whether the retrieved clauses answer the question."""
+
+    def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
+        """Why the corpus does not answer the question, or None when it does."""
+        ...
+
+
+class ThresholdScopeDecider:
+    """Similarity and keyword thresholds, raised when the question names what the text never
+    mentions; product choices and figures the text never gives are refused by name."""
+
+    def __init__(self, settings: Settings, composer: Composer, phrases: RefusalPhrases) -> None:
+        self.settings = settings
+        self.composer = composer
+        self.phrases = phrases
+
+    def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
+        if any("reference" in h.matched_by for h in hits):
+            return None
+        if self._too_far(scope, hits):
+            if scope.names_are_subject:
+                return self.phrases.unknown_names.format(names=", ".join(scope.unknown_names[:3]))
+            return self.phrases.not_covered
+        if scope.asks_for_product:
+            return self.phrases.no_products
+        if scope.figure:
+            selected = self.composer.select(scope.question, hits)
+            if not any(scope.figure.answered_by(c.text) for c in selected):
+                return self.phrases.no_figure
+        return None
+
+    def _too_far(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> bool:
+        """Whether the best clauses are too far from the question to answer it."""
+        content = [h for h in hits if h.clause.kind != ClauseKind.CONTAINER][:TOP_HITS]
+        best = max((h.dense or 0.0 for h in content), default=0.0)
+        threshold = self.settings.abstain_threshold
+        if scope.unknown_names:
+            threshold += (
+                UNKNOWN_SUBJECT_PENALTY if scope.names_are_subject else UNKNOWN_CONTEXT_PENALTY
+            )
+        # Everyday wording can sit below the similarity bar while sharing a clause's distinctive
+        # words ("try the permit service with a small group of applicants"): a strong keyword
+        # match keeps the question in scope, unless it is about something the text never names.
+        best_lexical = max((h.lexical or 0.0 for h in content), default=0.0)
+        keyword_match = (
+            not scope.names_are_subject and best_lexical >= self.settings.abstain_lexical_score
+        )
+        # Several names the text never uses, as the subject: the question is about them (unless
+        # the user asks to check a claim, which the text can confirm or correct).
+        about_others = (
+            scope.names_are_subject
+            and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
+            and not scope.checks_a_claim
+        )
+        return (best < threshold and not keyword_match) or about_others
