@@ -15,13 +15,13 @@ from assistant.answering.assembly import AnswerAssembler
 from assistant.answering.composer import Composer
 from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.followup import FollowUpResolver
-from assistant.answering.generators import ComposedGenerator, make_generator
+from assistant.answering.generators import ComposedGenerator, TextGenerator, make_generator
 from assistant.answering.grounding import GroundingChecker
 from assistant.answering.guard import GroundingGuard
 from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
 from assistant.answering.service import AnswerService, AnswerSteps
-from assistant.backends.chroma_store import ChromaStore
+from assistant.backends.chroma_store import ChromaStore, VectorStore
 from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
 from assistant.backends.offline import configure_offline
 from assistant.corpus.instruments import Corpus
@@ -41,6 +41,18 @@ class Services:
     def __post_init__(self) -> None:
         configure_offline(self.settings.data_dir)
 
+    @classmethod
+    def with_components(cls, settings: Settings, **components: object) -> Services:
+        """Services whose named components (``embeddings=...``, ``store=...``) are given rather
+        than built: how tests and embedding applications swap in their own parts. Everything
+        built from them (search, guard, answers) is built on first use, as usual."""
+        services = cls(settings)
+        for name, component in components.items():
+            if not isinstance(getattr(cls, name, None), cached_property):
+                raise TypeError(f"Services has no component named {name!r}.")
+            services.__dict__[name] = component  # where cached_property keeps its value
+        return services
+
     @cached_property
     def corpus(self) -> Corpus:
         return Corpus.load(self.settings.corpus_dir)
@@ -50,7 +62,7 @@ class Services:
         return make_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
 
     @cached_property
-    def store(self) -> ChromaStore:
+    def store(self) -> VectorStore:
         return ChromaStore(self.settings)
 
     @cached_property
@@ -88,6 +100,11 @@ class Services:
         return Composer(self.corpus, self.prompts.composed, self.settings.answer_max_clauses)
 
     @cached_property
+    def llm(self) -> TextGenerator | None:
+        """The configured LLM generator, or None when answers are composed."""
+        return make_generator(self.settings, self.prompts)
+
+    @cached_property
     def answer_steps(self) -> AnswerSteps:
         """The answer pipeline's components; replace one here to change how answers are made."""
         phrases = self.prompts.composed
@@ -97,7 +114,7 @@ class Services:
             retrieval=self.search,
             decider=ThresholdScopeDecider(self.settings, self.composer, phrases.refusal),
             composed=ComposedGenerator(self.composer),
-            llm=make_generator(self.settings, self.prompts),
+            llm=self.llm,
             guard=self.guard,
             assembler=AnswerAssembler(
                 self.settings, self.corpus, phrases.refusal, self.prompts.version

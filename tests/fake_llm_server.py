@@ -61,6 +61,8 @@ class FakeLLMServer:
     replies: deque[str] = field(default_factory=deque)
     mode: Mode = "ok"
     delay_s: float = 0.0
+    piece_delay_s: float = 0.0  # pause before each streamed piece: a model that writes slowly
+    stream_finished_at: float | None = None  # time.monotonic() when the last piece was sent
     requests: list[RecordedRequest] = field(default_factory=list)
     port: int = 0
 
@@ -199,10 +201,13 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()  # HTTP/1.0: the body ends when the connection closes
             for event in events:
+                if fake.piece_delay_s and fake._stopping.wait(fake.piece_delay_s):
+                    return
                 self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
+            fake.stream_finished_at = time.monotonic()
 
     return Handler
 

@@ -12,7 +12,8 @@ import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from assistant.clock import utc_now
 from assistant.settings import Settings
@@ -56,6 +57,39 @@ class VectorHit:
     id: str
     metadata: dict[str, Any]
     similarity: float
+
+
+class VectorStore(Protocol):
+    """What retrieval and ingestion need of a vector store: named collections of vectors and
+    a manifest naming the live one. Chroma is the real one; ``assistant.testing`` has an
+    in-memory one for unit tests."""
+
+    def read_manifest(self) -> Manifest | None: ...
+
+    def write_manifest(self, manifest: Manifest) -> None: ...
+
+    def create_collection(self, name: str) -> Any: ...
+
+    def add(
+        self,
+        collection: Any,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None: ...
+
+    def query(self, name: str, vector: Sequence[float], n: int) -> list[VectorHit]: ...
+
+    def stale_collections(self, keep: str) -> list[str]: ...
+
+    def drop(self, name: str) -> None: ...
+
+    def quarantine(self) -> str | None: ...
+
+    def reset_connection(self) -> None: ...
+
+    def heartbeat(self) -> bool: ...
 
 
 def _client_settings() -> Any:
@@ -249,3 +283,20 @@ def _forget_cached_system(path: str) -> None:
 
     SharedSystemClient._identifier_to_system.pop(path, None)
     SharedSystemClient._identifier_to_refcount.pop(path, None)
+
+
+def langchain_vector_store(name: str, embeddings: Any, folder: Path) -> Any:
+    """LangChain's own Chroma vector store in ``folder``, with our embeddings and no telemetry:
+    what a plain LangChain RAG pipeline (the evaluation's naive baseline) would use."""
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    return Chroma(
+        collection_name=name,
+        embedding_function=embeddings,
+        persist_directory=str(folder),
+        client_settings=ChromaSettings(
+            anonymized_telemetry=False, is_persistent=True, persist_directory=str(folder)
+        ),
+        collection_metadata={"hnsw:space": "cosine"},
+    )

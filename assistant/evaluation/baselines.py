@@ -19,10 +19,12 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.backends.chroma_store import langchain_vector_store
 from assistant.corpus.instruments import Corpus, read_text
 from assistant.corpus.records import Clause
 from assistant.evaluation.datasets import GoldItem
@@ -69,8 +71,6 @@ class NaiveRag:
     @contextmanager
     def open(self) -> Iterator[NaiveRag]:
         """Split, embed and index the raw text in a throw-away Chroma folder."""
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         splitter = RecursiveCharacterTextSplitter(
@@ -79,14 +79,8 @@ class NaiveRag:
         text = read_text(self.corpus.instruments[0].path)
         chunks = splitter.split_text(text)
         with tempfile.TemporaryDirectory(prefix="naive-rag-", ignore_cleanup_errors=True) as tmp:
-            store = Chroma(
-                collection_name=f"naive_rag_{uuid.uuid4().hex[:8]}",
-                embedding_function=self.embeddings,
-                persist_directory=tmp,
-                client_settings=ChromaSettings(
-                    anonymized_telemetry=False, is_persistent=True, persist_directory=tmp
-                ),
-                collection_metadata={"hnsw:space": "cosine"},
+            store = langchain_vector_store(
+                f"naive_rag_{uuid.uuid4().hex[:8]}", self.embeddings, Path(tmp)
             )
             store.add_texts(chunks)
             self._store = store

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from assistant.backends.chroma_store import ChromaStore, Manifest, StoreUnavailable
+from assistant.backends.chroma_store import Manifest, StoreUnavailable, VectorStore
 from assistant.clock import utc_now
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.representations import index_version, representations
@@ -42,7 +42,7 @@ class IndexService:
     """Builds and checks the clause index for one corpus, embedder and store."""
 
     def __init__(
-        self, settings: Settings, corpus: Corpus, embeddings: Embeddings, store: ChromaStore
+        self, settings: Settings, corpus: Corpus, embeddings: Embeddings, store: VectorStore
     ) -> None:
         self.settings = settings
         self.corpus = corpus

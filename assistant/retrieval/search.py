@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.backends.chroma_store import ChromaStore, StoreUnavailable, VectorHit
+from assistant.backends.chroma_store import StoreUnavailable, VectorHit, VectorStore
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ScoredClause
 from assistant.corpus.references import resolve_references
@@ -38,7 +38,7 @@ class HybridSearch:
         settings: Settings,
         corpus: Corpus,
         embeddings: Embeddings,
-        store: ChromaStore,
+        store: VectorStore,
         rewriter: QueryRewriter | None = None,
     ) -> None:
         self.settings = settings
