@@ -12,6 +12,7 @@ paraphrases and follow-ups of one question cannot leak across splits.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -100,8 +101,9 @@ def label_problems(item: BankItem) -> list[str]:
     if len(set(item.gold)) != len(item.gold):
         problems.append("gold: repeated clause id")
     if (item.label in NO_GOLD) == bool(item.gold):
-        problems.append(f"gold: must be {'empty' if item.label in NO_GOLD else 'non-empty'}"
-                        f" for {item.label}")
+        problems.append(
+            f"gold: must be {'empty' if item.label in NO_GOLD else 'non-empty'} for {item.label}"
+        )
     if (item.label in INJECTED) != bool(item.injection_sentences):
         problems.append("injection_sentences: required exactly for injection_only/_wrapped")
     missing = [s for s in item.injection_sentences if not s.strip() or s not in item.text]
@@ -114,7 +116,7 @@ def label_problems(item: BankItem) -> list[str]:
     if item.history and (item.history[0].role != "user" or item.history[-1].role != "assistant"):
         problems.append("history: must start with a user turn and end with an assistant turn")
     roles = [t.role for t in item.history]
-    if any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+    if any(a == b for a, b in itertools.pairwise(roles)):
         problems.append("history: user and assistant turns must alternate")
     return problems
 
@@ -164,9 +166,9 @@ def _parse_lines(path: Path, errors: list[str]) -> list[tuple[int, BankItem]]:
             errors.append(f"{where}: not valid JSON ({exc.msg})")
         except ValidationError as exc:
             for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "line"
-                message = str(err["msg"]).removeprefix("Value error, ")
-                errors.append(f"{where}: {field}: {message}")
+                field = ".".join(str(p) for p in err["loc"])
+                message = str(err["msg"]).removeprefix("Value error, ")  # names its field
+                errors.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
     return parsed
 
 
@@ -180,8 +182,9 @@ def _check_lines(
     split_of_text = {_norm(i.text): i.split for _, i in parsed if i.label != "followup"}
     for number, item in parsed:
         where = f"{path.name}:{number}"
-        errors.extend(f"{where}: gold: unknown clause id {g!r}" for g in item.gold
-                      if g not in known)
+        errors.extend(
+            f"{where}: gold: unknown clause id {g!r}" for g in item.gold if g not in known
+        )
         if item.id in first_id:
             errors.append(f"{where}: id: duplicate of line {first_id[item.id]}")
         first_id.setdefault(item.id, number)
@@ -191,16 +194,20 @@ def _check_lines(
         first_text.setdefault(key, number)
         rule = expected_split(item.split_key)
         if item.split != rule:
-            errors.append(f"{where}: split: is {item.split!r}, the rule gives {rule!r}"
-                          f" (hash of {item.split_key!r})")
+            errors.append(
+                f"{where}: split: is {item.split!r}, the rule gives {rule!r}"
+                f" (hash of {item.split_key!r})"
+            )
         related = [t.content for t in item.history if t.role == "user"]
         if item.label == "injection_wrapped":
             related.append(item.residual)
         for text in related:
             other = split_of_text.get(_norm(text))
             if other and other != item.split:
-                errors.append(f"{where}: group: shares the question {text!r} with a {other}"
-                              " item; give both the same group")
+                errors.append(
+                    f"{where}: group: shares the question {text!r} with a {other}"
+                    " item; give both the same group"
+                )
 
 
 def load_bank(path: Path = BANK_PATH, known_ids: frozenset[str] | None = None) -> list[BankItem]:
