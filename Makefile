@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --upgrade --quiet pip
 	# CPU build from local disk; must come first, or a dependency pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,eval]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +32,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not integration and not browser and not llm"
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check assistant tests app.py
 	$(BIN)/ruff format --check assistant tests app.py
 	$(BIN)/mypy

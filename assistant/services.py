@@ -12,6 +12,7 @@ from functools import cached_property
 from langchain_core.embeddings import Embeddings
 
 from assistant.answering.assembly import AnswerAssembler
+from assistant.answering.chain import CitedAnswerChain
 from assistant.answering.composer import Composer
 from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.followup import FollowUpResolver
@@ -21,9 +22,10 @@ from assistant.answering.guard import GroundingGuard
 from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
 from assistant.answering.service import AnswerService, AnswerSteps
-from assistant.backends.chroma_store import ChromaStore, VectorStore
+from assistant.backends.chroma_store import ChromaStore
 from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
 from assistant.backends.offline import configure_offline
+from assistant.backends.vector_store import VectorStore
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
@@ -125,6 +127,11 @@ class Services:
     @cached_property
     def answers(self) -> AnswerService:
         return AnswerService(self.settings, self.answer_steps)
+
+    @cached_property
+    def chain(self) -> CitedAnswerChain:
+        """The answer pipeline as a LangChain Runnable (``invoke``, ``stream``, ``batch``)."""
+        return CitedAnswerChain(self.answers)
 
     def warm_up(self, progress: bool = False) -> None:
         """Load the model, check the index and embed the clauses for the guard, before the

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.backends.chroma_store import Manifest, VectorHit
 from assistant.backends.embeddings import FAKE_MODEL, HashingEmbeddings
+from assistant.backends.vector_store import Manifest, VectorHit
 from assistant.corpus.records import ScoredClause
 from assistant.services import Services
 from assistant.settings import Settings

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.backends.embeddings import SentenceTransformerEmbeddings
 from assistant.backends.offline import configure_offline
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.testing import fake_services
 
 SESSION_DATA = Path(__import__("tempfile").mkdtemp(prefix="assistant-tests-"))
 configure_offline(SESSION_DATA)
@@ -45,6 +47,44 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
+# Fixtures that load the real model or build the real index: their tests must say so.
+REAL_FIXTURES = {"real_settings", "real_services"}
+HEAVY_MARKERS = ("integration", "browser", "llm")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run when a test uses the real model's fixtures without its marker, so
+    ``make test-fast`` can never grow slow by accident."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if REAL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not any(item.get_closest_marker(m) for m in HEAVY_MARKERS)
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "These tests use the real model or index but are not marked integration: "
+            + ", ".join(unmarked)
+        )
+
+
+@pytest.fixture(autouse=True)
+def real_model_only_when_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unmarked test that loads the real embedding model fails, naming the fix."""
+    if any(request.node.get_closest_marker(m) for m in HEAVY_MARKERS):
+        return
+
+    def refuse(self: object) -> None:
+        raise AssertionError(
+            "This test loads the real embedding model: mark it `integration`, or use the "
+            "fakes in assistant.testing (the `fake_index` fixture)."
+        )
+
+    monkeypatch.setattr(SentenceTransformerEmbeddings, "warm_up", refuse)
+
+
 @pytest.fixture(autouse=True)
 def chroma_default_embedder_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chroma's default embedding function would download a model: make its use fail loudly."""
@@ -75,6 +115,15 @@ def real_services(real_settings: Settings) -> Iterator[Services]:
     services = Services(real_settings)
     services.index.ensure()
     yield services
+
+
+@pytest.fixture
+def fake_index(tmp_settings: Settings) -> Services:
+    """Services over the real corpus with the shipped fakes (hashing embedder, in-memory store),
+    the index built: a whole assistant with no model, in well under a second."""
+    services = fake_services(tmp_settings)
+    services.index.ensure()
+    return services
 
 
 @pytest.fixture

@@ -41,12 +41,14 @@ def fake_llm() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture
-def make_services(real_services: Services, real_settings: Settings) -> MakeServices:
-    """Services with the openai generator pointed at ``base_url``, over the session's index."""
+def make_services(fake_index: Services) -> MakeServices:
+    """Services with the openai generator pointed at ``base_url``, over the fake index (hashing
+    embedder, in-memory store): the real client stack against a fake endpoint, no model."""
 
     def build(base_url: str, **overrides: Any) -> Services:
         update = {"generator": "openai", "llm_base_url": base_url, "llm_timeout_s": 2}
-        return Services(real_settings.model_copy(update=update | overrides))
+        settings = fake_index.settings.model_copy(update=update | overrides)
+        return Services.with_components(settings, store=fake_index.store)
 
     return build
 
@@ -137,11 +139,11 @@ def test_model_is_shown_the_system_prompt_and_clauses_labelled_by_id(
 
 
 def test_openai_itself_gets_the_length_cap_as_max_completion_tokens(
-    real_settings: Settings,
+    tmp_settings: Settings,
 ) -> None:
     """api.openai.com rejects ``max_tokens`` next to ``max_completion_tokens``, so it gets only
     the newer field (checked on the client's configuration: the real API is not reachable)."""
-    settings = real_settings.model_copy(
+    settings = tmp_settings.model_copy(
         update={"generator": "openai", "llm_base_url": "https://api.openai.com/v1"}
     )
     client = OpenAIChatClient(settings)

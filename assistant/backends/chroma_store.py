@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from assistant.backends.vector_store import Manifest, StoreUnavailable, VectorHit
 from assistant.clock import utc_now
 from assistant.settings import Settings
 
@@ -25,71 +25,6 @@ log = logging.getLogger(__name__)
 HNSW_CONFIGURATION: Any = {
     "hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
 }
-
-
-class StoreUnavailable(RuntimeError):
-    """The vector store cannot be reached or opened."""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What the live index was built from."""
-
-    collection: str
-    corpus_hash: str
-    embedding_model: str
-    index_version: str
-    built_at: str
-    vectors: int
-
-    def matches(self, corpus_hash: str, embedding_model: str, index_version: str) -> bool:
-        return (self.corpus_hash, self.embedding_model, self.index_version) == (
-            corpus_hash,
-            embedding_model,
-            index_version,
-        )
-
-
-@dataclass(frozen=True)
-class VectorHit:
-    """One stored vector near a query: its id, metadata and cosine similarity."""
-
-    id: str
-    metadata: dict[str, Any]
-    similarity: float
-
-
-class VectorStore(Protocol):
-    """What retrieval and ingestion need of a vector store: named collections of vectors and
-    a manifest naming the live one. Chroma is the real one; ``assistant.testing`` has an
-    in-memory one for unit tests."""
-
-    def read_manifest(self) -> Manifest | None: ...
-
-    def write_manifest(self, manifest: Manifest) -> None: ...
-
-    def create_collection(self, name: str) -> Any: ...
-
-    def add(
-        self,
-        collection: Any,
-        ids: Sequence[str],
-        vectors: Sequence[Sequence[float]],
-        documents: Sequence[str],
-        metadatas: Sequence[dict[str, Any]],
-    ) -> None: ...
-
-    def query(self, name: str, vector: Sequence[float], n: int) -> list[VectorHit]: ...
-
-    def stale_collections(self, keep: str) -> list[str]: ...
-
-    def drop(self, name: str) -> None: ...
-
-    def quarantine(self) -> str | None: ...
-
-    def reset_connection(self) -> None: ...
-
-    def heartbeat(self) -> bool: ...
 
 
 def _client_settings() -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from assistant.backends.chroma_store import Manifest, StoreUnavailable, VectorStore
+from assistant.backends.vector_store import Manifest, StoreUnavailable, VectorStore
 from assistant.clock import utc_now
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.representations import index_version, representations

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.backends.chroma_store import StoreUnavailable, VectorHit, VectorStore
+from assistant.backends.vector_store import StoreUnavailable, VectorHit, VectorStore
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ScoredClause
 from assistant.corpus.references import resolve_references
