@@ -3,8 +3,6 @@ of the checker it is given (a fake checker here; the real one under the integrat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.corpus.instruments import Corpus
@@ -16,11 +14,12 @@ from assistant.evaluation.meta_eval import (
     meta_evaluate,
     run_meta_eval,
 )
+from assistant.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
 def clauses() -> list[Clause]:
-    return Corpus.load(Path(__file__).resolve().parent.parent / "corpus").clauses
+    return Corpus.load(PROJECT_ROOT / "corpus").clauses
 
 
 class ExactChecker:

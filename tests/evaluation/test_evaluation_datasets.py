@@ -16,8 +16,9 @@ from assistant.evaluation.datasets import (
     load_results,
     load_retrieval,
 )
+from assistant.settings import PROJECT_ROOT
 
-DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
+DATASETS = PROJECT_ROOT / "evals" / "datasets"
 
 
 def write(path: Path, *lines: object) -> Path:

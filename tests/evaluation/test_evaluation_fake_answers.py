@@ -22,6 +22,7 @@ from assistant.evaluation.runner import (
     split_sentences,
 )
 from assistant.evaluation.types import Response
+from assistant.settings import PROJECT_ROOT
 
 
 class FakeChecker:
@@ -45,7 +46,7 @@ def corpus(project_root_module: Path) -> Corpus:
 
 @pytest.fixture(scope="module")
 def project_root_module() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return PROJECT_ROOT
 
 
 def fake_answer(text: str, cited: list[str], abstained: bool = False) -> Answer:

@@ -13,10 +13,11 @@ from assistant.evaluation.cli import register_eval_commands
 from assistant.evaluation.datasets import GoldItem, load_gold, load_retrieval
 from assistant.evaluation.runner import ASSISTANT, evaluate
 from assistant.services import Services
+from assistant.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
+DATASETS = PROJECT_ROOT / "evals" / "datasets"
 METRIC_KEYS = {
     "questions",
     "errors",
