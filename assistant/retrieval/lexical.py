@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -23,14 +24,22 @@ STOPWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
+_THREAD_STEMMERS = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+    """One stemmer per thread: a snowball stemmer keeps its working word in the object, so two
+    threads stemming at once corrupt each other's word (IndexError, seen under load)."""
+    stemmer = getattr(_THREAD_STEMMERS, "stemmer", None)
+    if stemmer is None:
+        stemmer = _THREAD_STEMMERS.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    """Stemming is pure Python and the vocabulary is small: stem each word once."""
+    """Stemming is pure Python and the vocabulary is small: stem each word once (the cache is
+    thread-safe; the stemmer behind it is per thread)."""
     return str(_stemmer().stemWord(word))
 
 
