@@ -46,6 +46,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         self._model: Any = None
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model now (import of torch and the model takes seconds)."""
@@ -72,14 +73,18 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode(list(texts))
 
     def embed_query(self, text: str) -> list[float]:
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            self._query_cache.move_to_end(text)
-            return cached
+        """A question's vector, from the cache when asked before. The cache is shared by every
+        request thread, so it is only touched under its own lock (encoding runs outside it)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
         vector = self._encode([text])[0]
-        self._query_cache[text] = vector
-        if len(self._query_cache) > QUERY_CACHE_SIZE:
-            self._query_cache.popitem(last=False)
+        with self._cache_lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
         return vector
 
 
