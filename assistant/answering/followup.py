@@ -73,6 +73,25 @@ BACK_REFERENCE_RE = re.compile(
     re.IGNORECASE,
 )
 SHORT_QUESTION_WORDS = 9
+# "Can you quote the exact wording?", "Say more.": about the clauses the last answer cited.
+SAME_CLAUSES_RE = re.compile(
+    r"\b(?:quote|verbatim|exact (?:wording|words|text)|word for word|full text|in full|"
+    r"say more|tell me more|more (?:detail|details|on (?:that|this|it))|elaborate|expand on|"
+    r"go on|continue)\b",
+    re.IGNORECASE,
+)
+# Words a request about the last answer may wrap around its verb ("can you quote it please?").
+REQUEST_FILLER = frozenset(
+    "a an and can could exact exactly for full give i it its just like me more of on please "
+    "precise read see show text that the them this those to what wording words would you".split()
+)
+# "By when?", "Why?", "Who does?": a bare question word leans on the previous question's topic.
+ELLIPTIC_RE = re.compile(
+    r"^\W*(?:and\s+)?(?:by\s+when|since\s+when|until\s+when|when|why|who|whom|how|where|"
+    r"which|what for|how so|how often|how much|how many|for whom|by whom|who does|who should)"
+    r"(?:\s+(?:exactly|then|so|else|not|precisely))?\W*$",
+    re.IGNORECASE,
+)
 
 
 class FollowUpResolver:
@@ -108,10 +127,25 @@ class FollowUpResolver:
         )
         if resolved:
             return f"What does {resolved} say?"
+        same = self._same_clauses(question, history)
+        if same:
+            return (
+                f"What does {same[0]} say?" if len(same) == 1 else f"What do {', '.join(same)} say?"
+            )
         if not _is_follow_up(question):
             return question
         previous = next((m.content for m in reversed(history) if m.role == "user"), "")
         return f"{question} (about: {previous})" if previous else question
+
+    def _same_clauses(self, question: str, history: Sequence[ChatMessage]) -> list[str]:
+        """'Quote the exact wording', 'say more': the clauses the last answer cited (its main
+        ones: paragraphs before their sub-items, at most three)."""
+        match = SAME_CLAUSES_RE.search(question)
+        rest = re.findall(r"[a-z']+", (SAME_CLAUSES_RE.sub(" ", question)).lower()) if match else []
+        if not match or not set(rest) <= REQUEST_FILLER:
+            return []  # "how should governments quote prices?" is a question of its own
+        turns = self._cited_by_turn(history)
+        return turns[0][:3] if turns else []
 
     def _cited_by_turn(self, history: Sequence[ChatMessage]) -> list[list[str]]:
         """The ids each assistant turn cited, latest turn first."""
@@ -202,7 +236,8 @@ class FollowUpResolver:
 def _is_follow_up(question: str) -> bool:
     short = len(question.split()) <= SHORT_QUESTION_WORDS
     return (
-        bool(CONNECTIVE_RE.search(question.strip()))
+        bool(ELLIPTIC_RE.match(question))
+        or bool(CONNECTIVE_RE.search(question.strip()))
         or bool(BACK_REFERENCE_RE.search(question))
         or (short and bool(PRONOUN_RE.search(question)))
     )

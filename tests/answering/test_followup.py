@@ -136,3 +136,41 @@ def test_without_history_or_follow_up_the_question_is_unchanged(resolver: Follow
     assert resolver.condense("What is public value?", []) == "What is public value?"
     long_question = "What does the Recommendation say about skills in the public sector workforce?"
     assert resolver.condense(long_question, BUSINESS_CASE) == long_question
+
+
+BUSINESS_CASES = chat(
+    "What does it say about business cases?",
+    "Develop clear business cases [IV.9], with a value proposition [IV.9.i].",
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Can you quote the exact wording?", "Say more.", "Tell me more", "Quote it verbatim please"],
+)
+def test_asking_for_the_wording_or_more_points_at_the_clauses_just_cited(
+    resolver: FollowUpResolver, question: str
+) -> None:
+    assert resolver.condense(question, BUSINESS_CASES) == "What do IV.9, IV.9.i say?"
+
+
+@pytest.mark.parametrize(
+    "question", ["By when?", "Why?", "and who?", "How exactly?", "Since when?"]
+)
+def test_a_bare_question_word_carries_the_previous_topic(
+    resolver: FollowUpResolver, question: str
+) -> None:
+    standalone = resolver.condense(question, BUSINESS_CASES)
+    assert standalone == f"{question} (about: What does it say about business cases?)"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why should governments involve stakeholders in business cases?",
+        "When was the Recommendation adopted?",
+        "How should governments quote prices in procurement?",
+    ],
+)
+def test_a_full_question_stays_as_it_is(resolver: FollowUpResolver, question: str) -> None:
+    assert resolver.condense(question, BUSINESS_CASES) == question
