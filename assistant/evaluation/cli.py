@@ -19,6 +19,7 @@ from assistant.evaluation.datasets import ASSISTANT
 from assistant.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the services import torch and Chroma: only when a command runs
+    from assistant.evaluation.datasets import GoldItem, QuestionRecord
     from assistant.services import Services
 
 RETRIEVAL_SET = PROJECT_ROOT / "evals" / "datasets" / "retrieval.jsonl"
@@ -111,34 +112,16 @@ def eval_command(
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from assistant.evaluation.datasets import (
-        DatasetError,
-        apply_thresholds,
-        load_gold,
-        load_thresholds,
-    )
+    from assistant.evaluation.datasets import apply_thresholds
     from assistant.evaluation.report import write_run
     from assistant.evaluation.runner import evaluate
 
     console = Console()
-    try:
-        items = load_gold(dataset)[:limit]
-        gate = load_thresholds(thresholds) if check else None
-    except (DatasetError, OSError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    items, gate = _load_gold_and_gate(dataset, limit, thresholds, check, console)
     services = _services(**({"generator": generator} if generator else {}))
     run = evaluate(services, items, baselines, dataset=str(dataset))
     if judge:
-        from assistant.evaluation.judge import Judge, JudgeUnavailable, judge_summary
-
-        try:
-            grader = Judge(services.settings, services.prompts)
-        except JudgeUnavailable as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
-        mine = [r for r in run.records if r.system == ASSISTANT]
-        run.summary["judge"] = judge_summary(mine, grader)
+        run.summary["judge"] = _judge(services, run.records, console)
     if meta:
         from assistant.evaluation.meta_eval import meta_evaluate
 
@@ -156,9 +139,39 @@ def eval_command(
         raise typer.Exit(1)
 
 
+def _load_gold_and_gate(
+    dataset: Path, limit: int | None, thresholds: Path, check: bool, console: Console
+) -> tuple[list[GoldItem], dict[str, dict[str, float]] | None]:
+    """The gold items (the first ``limit``) and, with ``check``, the threshold file; exit 2
+    with the reason when either cannot be read."""
+    from assistant.evaluation.datasets import DatasetError, load_gold, load_thresholds
+
+    try:
+        items = load_gold(dataset)[:limit]
+        gate = load_thresholds(thresholds) if check else None
+    except (DatasetError, OSError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return items, gate
+
+
+def _judge(services: Services, records: list[QuestionRecord], console: Console) -> dict[str, Any]:
+    """Judge-graded faithfulness and relevance of the assistant's answers; exit 2 when no judge
+    is configured or reachable."""
+    from assistant.evaluation.judge import Judge, JudgeUnavailable, judge_summary
+
+    try:
+        grader = Judge(services.settings, services.prompts)
+    except JudgeUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    mine = [r for r in records if r.system == ASSISTANT]
+    return judge_summary(mine, grader)
+
+
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
     from assistant.evaluation.datasets import flatten
-    from assistant.evaluation.report import HEADLINES, fmt
+    from assistant.evaluation.report_blocks import HEADLINES, fmt
 
     systems = summary["systems"]
     table = Table(title=f"Evaluation ({summary['questions']} questions)")
@@ -180,7 +193,7 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
 
 
 def _print_meta(meta: dict[str, Any], console: Console) -> None:
-    from assistant.evaluation.report import fmt
+    from assistant.evaluation.report_blocks import fmt
 
     table = Table(title="Meta-evaluation of the grounding metric")
     for column in ("case kind", "cases", "flagged", "share flagged"):

@@ -18,14 +18,8 @@ from tqdm import tqdm
 
 from assistant.evaluation import baselines
 from assistant.evaluation.datasets import RetrievalItem, check_clause_ids
-from assistant.evaluation.metrics import (
-    LEVELS,
-    Level,
-    Ranked,
-    by_group,
-    mean_reciprocal_rank,
-    recall_at_k,
-)
+from assistant.evaluation.metric_core import LEVELS, Level, by_group
+from assistant.evaluation.retrieval_metrics import Ranked, mean_reciprocal_rank, recall_at_k
 from assistant.services import Services
 
 Retriever = Callable[[str, int], list[frozenset[str]]]

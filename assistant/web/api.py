@@ -2,171 +2,44 @@
 
 Routes are thin: they validate what HTTP adds (sizes, ids), call the same services as the CLI and
 the web chat, and map the services' exceptions to status codes. Nothing about a conversation is
-kept between requests, so any worker or replica can serve any request.
+kept between requests, so any worker or replica can serve any request. The checks and error
+mapping they share with the OpenAI-compatible routes live in ``web.requests``; the clause views
+in ``web.clause_views``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from assistant.answering.limits import RequestRejected, check_request
-from assistant.answering.types import Answer, AnswerEvent, ChatMessage
-from assistant.corpus.instruments import Corpus
-from assistant.corpus.records import Clause
+from assistant.answering.types import Answer
 from assistant.retrieval.search import IndexNotReady
-from assistant.services import Services
+from assistant.web.audit import audit
+from assistant.web.clause_views import clause_out, clause_tree, find_clause
+from assistant.web.requests import (
+    ERROR_RESPONSES,
+    answer_errors,
+    check_question,
+    index_message,
+    index_problem,
+    open_stream,
+    services_of,
+)
 from assistant.web.schemas import (
     AskRequest,
-    ClauseNode,
     ClauseOut,
     ClauseTree,
     ErrorDetail,
-    ErrorResponse,
     Health,
-    InstrumentTree,
     Readiness,
     SearchHit,
     SearchResponse,
 )
-from assistant.web.security import ApiError, audit, guard, shorten
-
-logger = logging.getLogger("assistant.web")
-NO_INDEX = "No index has been built yet"
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": text}
-    for code, text in {
-        401: "Missing or invalid API key.",
-        413: "Request body too large.",
-        415: "Body is not sent as JSON (Content-Type: application/json).",
-        422: "Invalid request (e.g. question too long).",
-        429: "Rate limit reached; see Retry-After.",
-        503: "Index not built or vector store unreachable.",
-    }.items()
-}
-
-
-def services_of(request: Request) -> Services:
-    return request.app.state.services
-
-
-def check_question(services: Services, question: str, history: list[ChatMessage]) -> None:
-    """The answering layer's request limits, as 422 errors with their stable codes."""
-    try:
-        check_request(question, history, services.settings)
-    except RequestRejected as exc:
-        raise ApiError(422, exc.code, str(exc)) from exc
-
-
-@contextmanager
-def answer_errors() -> Iterator[None]:
-    """Map the answer service's exceptions to HTTP errors."""
-    try:
-        yield
-    except IndexNotReady as exc:
-        raise ApiError(503, "index_not_ready", index_message(exc)) from exc
-    except ValueError as exc:
-        raise ApiError(422, "invalid_question", str(exc) or "The question is invalid.") from exc
-
-
-def index_message(exc: Exception) -> str:
-    return (
-        f"The clause index is not available: {index_problem(exc)} "
-        "Try again shortly or ask the operator."
-    )
-
-
-def index_problem(exc: Exception) -> str:
-    """Why the index is not available, in words safe for any client: the store's own error
-    (which may name hosts, folders or library internals) goes to the server log instead."""
-    detail = str(exc)
-    if detail.startswith(NO_INDEX):
-        return detail
-    logger.warning("Clause index not available: %s", detail)
-    return "The vector store does not answer."
-
-
-async def open_stream(
-    services: Services, question: str, history: list[ChatMessage]
-) -> AsyncIterator[AnswerEvent]:
-    """Start an answer stream and pull its first event before any byte is sent, so an error
-    that happens up front (no index, bad question) still gets a proper status code."""
-    with answer_errors():
-        iterator = iter(services.answers.stream(question, history))
-        first = await run_in_threadpool(next, iterator, None)
-
-    async def events() -> AsyncIterator[AnswerEvent]:
-        if first is not None:
-            yield first
-            async for event in iterate_in_threadpool(iterator):
-                yield event
-
-    return events()
-
-
-def clause_out(corpus: Corpus, clause: Clause) -> ClauseOut:
-    instrument = corpus.instrument_by_id[clause.instrument_id]
-    return ClauseOut(
-        clause_id=clause.clause_id,
-        instrument=clause.instrument_id,
-        kind=clause.kind.value,
-        parent_id=clause.parent_id,
-        label=clause.label,
-        heading=clause.heading,
-        text=clause.text,
-        context=clause.context,
-        url=instrument.url,
-        children=[child.clause_id for child in corpus.children(clause)],
-    )
-
-
-def clause_tree(corpus: Corpus) -> ClauseTree:
-    """Instruments with their clauses nested by parent, in document order."""
-    instruments = []
-    for item in corpus.instruments:
-        kids: dict[str | None, list[Clause]] = {}
-        for clause in item.clauses:
-            kids.setdefault(clause.parent_id, []).append(clause)
-
-        def node(clause: Clause, kids: dict[str | None, list[Clause]] = kids) -> ClauseNode:
-            return ClauseNode(
-                clause_id=clause.clause_id,
-                kind=clause.kind.value,
-                label=clause.label,
-                children=[node(child) for child in kids.get(clause.clause_id, [])],
-            )
-
-        meta = item.instrument
-        roots = [node(clause) for clause in kids.get(None, [])]
-        instruments.append(
-            InstrumentTree(id=meta.id, title=meta.title, url=meta.url, clauses=roots)
-        )
-    return ClauseTree(instruments=instruments)
-
-
-def find_clause(corpus: Corpus, clause_id: str, instrument: str | None) -> Clause | None:
-    """Exact id first, then the same id in another letter case (``iv.9.I`` finds ``IV.9.i``)."""
-    found = corpus.get(clause_id, instrument)
-    if found is None:
-        wanted = clause_id.casefold()
-        found = next(
-            (
-                c
-                for c in corpus.clauses
-                if c.clause_id.casefold() == wanted and instrument in (None, c.instrument_id)
-            ),
-            None,
-        )
-    return found
-
+from assistant.web.security import ApiError, guard, shorten
 
 health_router = APIRouter(tags=["health"])
 v1_router = APIRouter(prefix="/v1", dependencies=[Depends(guard)], responses=ERROR_RESPONSES)

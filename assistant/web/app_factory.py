@@ -24,15 +24,10 @@ from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.version import package_version
 from assistant.web import api, openai_compat
-from assistant.web.security import (
-    ApiError,
-    AuditLog,
-    BodySizeLimit,
-    SecurityHeaders,
-    build_security,
-    hide_query_strings_in_access_log,
-    shorten,
-)
+from assistant.web.audit import AuditLog, hide_query_strings_in_access_log
+from assistant.web.middleware import BodySizeLimit, SecurityHeaders
+from assistant.web.requests import index_message
+from assistant.web.security import ApiError, build_security, shorten
 
 logger = logging.getLogger("assistant.web")
 
@@ -147,7 +142,7 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def not_ready(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(503, "index_not_ready", api.index_message(exc))
+    return error_response(503, "index_not_ready", index_message(exc))
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:

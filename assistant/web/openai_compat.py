@@ -22,8 +22,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from assistant.answering.types import Answer, ChatMessage, Citation
 from assistant.corpus.citations import MARKER_RE
-from assistant.web.api import ERROR_RESPONSES, answer_errors, check_question, open_stream
+from assistant.web.audit import audit
 from assistant.web.markdown_export import short
+from assistant.web.requests import ERROR_RESPONSES, answer_errors, check_question, open_stream
 from assistant.web.schemas import (
     MODEL_ID,
     ChatCompletionMessage,
@@ -31,7 +32,7 @@ from assistant.web.schemas import (
     ModelCard,
     ModelList,
 )
-from assistant.web.security import ApiError, audit, guard, shorten
+from assistant.web.security import ApiError, guard, shorten
 
 router = APIRouter(
     prefix="/v1", dependencies=[Depends(guard)], responses=ERROR_RESPONSES, tags=["openai"]
