@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
-from assistant.backends.chroma_store import StoreUnavailable
+from assistant.backends.vector_store import StoreUnavailable
 from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.version import package_version
