@@ -101,7 +101,10 @@ class HashingEmbeddings(Embeddings):
         for word in re.findall(r"\w+", text.lower()):
             digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
             bucket = int.from_bytes(digest[:4], "little") % self.size
-            vector[bucket] += 1.0 if digest[4] % 2 else -1.0
+            # A weight per word (from its hash) keeps distinct texts from tying in similarity
+            # when they share the same number of words with a query.
+            weight = 0.5 + digest[5] / 255
+            vector[bucket] += weight if digest[4] % 2 else -weight
         norm = math.sqrt(sum(v * v for v in vector)) or 1.0
         return [v / norm for v in vector]
 
