@@ -7,6 +7,7 @@ written: ``python -m assistant.evaluation.cli eval-retrieval``.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,10 +28,26 @@ GOLD_SET = PROJECT_ROOT / "evals" / "datasets" / "gold.jsonl"
 THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.toml"
 
 
+EVAL_EXTRA = ("matplotlib", "langchain_text_splitters", "langchain_chroma")
+
+
+def _require_eval_extra() -> None:
+    """The evaluation's own dependencies (baselines, charts) are an extra of the package: say
+    how to install them rather than fail half-way through a run."""
+    missing = [name for name in EVAL_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        Console().print(
+            f"[red]The evaluation needs the 'eval' extra ({', '.join(missing)} missing): "
+            "pip install -e '.[eval]'[/red]"
+        )
+        raise typer.Exit(2)
+
+
 def _services(**overrides: object) -> Services:
     """Services built from the environment's settings, with command-line overrides."""
     from assistant.services import Services
 
+    _require_eval_extra()
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]  # validated like the env
     except ValidationError as exc:
