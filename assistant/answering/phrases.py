@@ -20,6 +20,7 @@ class RefusalPhrases(_Phrases):
     injection_only: str
     empty: str
     related_intro: str
+    unsupported_language: str
 
 
 class NoticePhrases(_Phrases):

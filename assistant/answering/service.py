@@ -50,6 +50,8 @@ class Retrieval(Protocol):
 
     def rewrite(self, question: str) -> str: ...
 
+    def language(self, question: str) -> str: ...
+
 
 class HitsStep(Protocol):
     """An optional step between retrieval and the scope decision (a reranker, a filter)."""
@@ -146,6 +148,11 @@ class AnswerService:
 
     def _pipeline(self, question: str, history: list[ChatMessage]) -> Iterator[AnswerEvent]:
         steps, phrases = self.steps, self.steps.phrases
+        if steps.retrieval.language(question) == "other":
+            # Better than "not covered": the question may well be covered, in another language.
+            reason = phrases.refusal.unsupported_language
+            yield from _replay(steps.assembler.refusal(question, question, [], reason, []))
+            return
         scope = steps.screen.check(question, steps.retrieval.rewrite)
         notices = [phrases.notice.injection_ignored] if scope.injection else []
         if scope.harmful or scope.only_injection:

@@ -70,6 +70,10 @@ class HybridSearch:
         """The question as retrieval reads it (typos fixed, French terms in English)."""
         return self.rewriter.rewrite(question)
 
+    def language(self, question: str) -> str:
+        """The question's language ("en", "fr", "es", "de" or "other")."""
+        return self.rewriter.detect_language(question)
+
     def invalidate(self) -> None:
         with self._lock:
             self._active = None

@@ -149,3 +149,34 @@ def test_the_scripted_generator_records_what_it_was_given(make_services: MakeSer
     assert len(generator.calls) == 1
     question, clause_ids = generator.calls[0]
     assert question == BUSINESS_CASE and "IV.9" in clause_ids
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Che cosa dice la raccomandazione sui casi aziendali per i progetti digitali?",
+        "O que diz a recomendação sobre a transparência do governo?",
+    ],
+)
+def test_a_language_not_answered_gets_a_message_naming_the_languages(
+    make_services: MakeServices, question: str
+) -> None:
+    answer = make_services().answers.ask(question)
+    assert answer.abstained and not answer.citations and not answer.related
+    assert "English, French, Spanish and German" in answer.answer
+    assert "does not cover" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Qué dice la Recomendación sobre los casos de negocio de los proyectos digitales?",
+        "Was sagt die Empfehlung über Business Cases für digitale Projekte?",
+        "Que dit la Recommandation sur les analyses de rentabilité des projets numériques ?",
+    ],
+)
+def test_french_spanish_and_german_are_not_told_to_change_language(
+    make_services: MakeServices, question: str
+) -> None:
+    answer = make_services().answers.ask(question)
+    assert "English, French, Spanish and German" not in answer.answer
