@@ -23,12 +23,18 @@ from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
 from assistant.answering.service import AnswerService, AnswerSteps
 from assistant.backends.chroma_store import ChromaStore
-from assistant.backends.embeddings import FAKE_MODEL, make_embeddings, resolve_model_path
+from assistant.backends.embeddings import (
+    FAKE_MODEL,
+    PACKAGED_MODEL,
+    make_embeddings,
+    resolve_model_path,
+)
 from assistant.backends.offline import configure_offline
 from assistant.backends.vector_store import VectorStore
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
+from assistant.retrieval.query_adapter import AdaptedQueryEmbeddings, QueryAdapter
 from assistant.retrieval.retriever import ClauseRetriever
 from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
@@ -64,6 +70,17 @@ class Services:
         return make_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
 
     @cached_property
+    def query_embeddings(self) -> Embeddings:
+        """What retrieval embeds a question with: the packaged model's vectors moved by the
+        learned query adapter (clauses and the grounding guard keep the plain ``embeddings``).
+        The adapter was trained for the packaged model only, so any other model, and the
+        ``fake-hash`` embedder of the unit tests, gets the plain embeddings."""
+        if self.settings.use_query_adapter and self.settings.embedding_model == PACKAGED_MODEL:
+            adapter = QueryAdapter.load(expected_model=self.settings.embedding_model)
+            return AdaptedQueryEmbeddings(self.embeddings, adapter)
+        return self.embeddings
+
+    @cached_property
     def store(self) -> VectorStore:
         return ChromaStore(self.settings)
 
@@ -79,7 +96,9 @@ class Services:
 
     @cached_property
     def search(self) -> HybridSearch:
-        return HybridSearch(self.settings, self.corpus, self.embeddings, self.store, self.rewriter)
+        return HybridSearch(
+            self.settings, self.corpus, self.query_embeddings, self.store, self.rewriter
+        )
 
     @cached_property
     def retriever(self) -> ClauseRetriever:

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     use_paraphrases: bool = Field(True, description="Index the everyday-language paraphrases.")
     use_glossary: bool = Field(True, description="Expand queries with the corpus glossary.")
+    use_query_adapter: bool = Field(
+        True,
+        description="Move question vectors with the learned query adapter "
+        "(assistant/learned/query_adapter/, trained on the question bank) so everyday, terse, "
+        "misspelt and non-English questions land nearer their clause; clause vectors are not "
+        "changed. Used only with the packaged model, never with 'fake-hash'.",
+    )
 
     # Answering
     generator: Literal["composed", "openai", "llamacpp"] = Field(
