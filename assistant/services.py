@@ -14,13 +14,19 @@ from langchain_core.embeddings import Embeddings
 from assistant.answering.assembly import AnswerAssembler
 from assistant.answering.chain import CitedAnswerChain
 from assistant.answering.composer import Composer
-from assistant.answering.decision import ThresholdScopeDecider
+from assistant.answering.decision import ScopeDecider, ThresholdScopeDecider
 from assistant.answering.followup import FollowUpResolver
 from assistant.answering.generators import ComposedGenerator, TextGenerator, make_generator
 from assistant.answering.grounding import GroundingChecker
 from assistant.answering.guard import GroundingGuard
+from assistant.answering.injection import (
+    InjectionDetector,
+    LearnedInjectionDetector,
+    RuleInjectionDetector,
+)
 from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
+from assistant.answering.scope_classifier import LearnedScopeDecider
 from assistant.answering.service import AnswerService, AnswerSteps
 from assistant.backends.chroma_store import ChromaStore
 from assistant.backends.embeddings import (
@@ -125,15 +131,37 @@ class Services:
         """The configured LLM generator, or None when answers are composed."""
         return make_generator(self.settings, self.prompts)
 
+    @property
+    def _learned_judgement(self) -> bool:
+        """Learned judgements need the embedding model they were trained on; the hashing fake
+        of the unit tests always gets the rules."""
+        return self.settings.judgement == "learned" and self.settings.embedding_model != FAKE_MODEL
+
+    @cached_property
+    def injection_detector(self) -> InjectionDetector:
+        """Which sentences of a question are injected orders (learned, or the rules)."""
+        if self._learned_judgement:
+            return LearnedInjectionDetector.load(self.embeddings, self.settings.embedding_model)
+        return RuleInjectionDetector()
+
+    @cached_property
+    def scope_decider(self) -> ScopeDecider:
+        """Whether the retrieved clauses answer the question (learned, or the thresholds)."""
+        refusal = self.prompts.composed.refusal
+        if self._learned_judgement:
+            model = self.settings.embedding_model
+            return LearnedScopeDecider.load(self.composer, refusal, model)
+        return ThresholdScopeDecider(self.settings, self.composer, refusal)
+
     @cached_property
     def answer_steps(self) -> AnswerSteps:
         """The answer pipeline's components; replace one here to change how answers are made."""
         phrases = self.prompts.composed
         return AnswerSteps(
-            screen=ScopeGuard(self.corpus),
+            screen=ScopeGuard(self.corpus, self.injection_detector),
             followups=FollowUpResolver.for_corpus(self.corpus),
             retrieval=self.search,
-            decider=ThresholdScopeDecider(self.settings, self.composer, phrases.refusal),
+            decider=self.scope_decider,
             composed=ComposedGenerator(self.composer),
             llm=self.llm,
             guard=self.guard,

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         description="A keyword (BM25) score of the best clauses that keeps a question in scope "
         "even below abstain_threshold (unless it is about names the text never uses).",
     )
+    judgement: Literal["learned", "rules"] = Field(
+        "learned",
+        description="How injected orders are cut and out-of-scope questions refused: 'learned' "
+        "(classifiers trained on the question bank, in assistant/learned/; used only with the "
+        "embedding model they were trained on, never with 'fake-hash') or 'rules' (the "
+        "hand-written patterns and the abstain thresholds, kept for comparison and fallback).",
+    )
     unsupported_sentences: Literal["remove", "mark"] = Field(
         "remove", description="What the grounding guard does with a sentence no clause supports."
     )

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.scope import ScopeCheck
 from assistant.answering.types import Answer, ChatMessage
 from assistant.corpus.citations import parse_citations
@@ -191,9 +192,12 @@ def test_repeated_question_is_answered_the_same_from_the_cache(real_services: Se
 def test_refusal_weighs_similarity_and_keyword_evidence(
     real_services: Services, dense: float, lexical: float, names: list[str], refused: bool
 ) -> None:
-    """Hand-made retrieval scores (not a real search) isolate the abstention rule."""
+    """Hand-made retrieval scores (not a real search) isolate the threshold rule, the decider of
+    ``ASSISTANT_JUDGEMENT=rules`` (the learned decider has its own tests)."""
     clause = real_services.corpus.get("IV.10.v")
     assert clause is not None
     hits = [ScoredClause(clause=clause, score=1.0, dense=dense, lexical=lexical, matched_by=[])]
     scope = ScopeCheck(question="q", unknown_names=names, names_are_subject=bool(names))
-    assert (real_services.answer_steps.decider.refusal(scope, hits) is not None) is refused
+    refusal = real_services.prompts.composed.refusal
+    rules = ThresholdScopeDecider(real_services.settings, real_services.composer, refusal)
+    assert (rules.refusal(scope, hits) is not None) is refused

@@ -1,0 +1,298 @@
+"""Training of the two learned judgements from the question bank, as code:
+
+- the sentence-level injection classifier (``assistant.answering.injection``);
+- the calibrated scope decider (``assistant.answering.scope_classifier``).
+
+Both are fit on the bank's **train** split only; the regularisation is chosen by grouped 5-fold
+cross-validation on train (log loss), the operating point on **dev** by a written rule, and the
+**test** split is only reported, next to the hand-written rules' figures on the same questions.
+Seeds are fixed and the bank's hash is recorded, so a rerun on the same bank gives the same
+artefact. ``python -m assistant.learning.classifier_training`` retrains both.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from sklearn.metrics import brier_score_loss, log_loss
+
+from assistant.answering.decision import ThresholdScopeDecider
+from assistant.answering.injection import (
+    ARTEFACT_NAME as INJECTION_ARTEFACT,
+)
+from assistant.answering.injection import (
+    LEXICAL_FEATURE_NAMES,
+    LearnedInjectionDetector,
+    RuleInjectionDetector,
+    feature_names,
+    sentence_features,
+)
+from assistant.answering.scope_classifier import (
+    ARTEFACT_NAME as SCOPE_ARTEFACT,
+)
+from assistant.answering.scope_classifier import (
+    SCOPE_FEATURE_NAMES,
+    feature_row,
+    no_products,
+    scope_features,
+)
+from assistant.artefacts import LEARNED_DIR, ArtefactInfo, save_artefact
+from assistant.evaluation.bank import BankItem, load_bank
+from assistant.learning.classifier_data import (
+    REFUSE_LABELS,
+    PreparedEmbeddings,
+    SentenceRow,
+    bank_hash,
+    choose_c,
+    decision_inputs,
+    fit_logistic,
+    operating_point,
+    sentence_rows,
+)
+from assistant.services import Services
+from assistant.settings import Settings
+from assistant.version import package_version
+
+SEED = 7
+MAX_FALSE_REFUSALS = 0.02
+INJECTION_RULE = (
+    "Cut a sentence when P(injected) >= threshold. Threshold on dev: no legitimate sentence of an "
+    "in_scope, false_premise, followup or injection_wrapped question cut (0 false positives), "
+    "then the highest recall; placed halfway between the highest legitimate score and the next "
+    "score above it."
+)
+SCOPE_RULE = (
+    "Refuse when P(refuse) >= threshold (or a product choice, the named rule). Threshold on dev: "
+    "false refusals <= 2% of answerable items (in_scope, false_premise, injection_wrapped, "
+    "followup), then the highest recall on out_of_scope/injection_only; placed halfway between "
+    "the highest answerable score that must stay below it and the next score above it."
+)
+
+
+def _versions() -> dict[str, str]:
+    return {
+        "assistant": package_version(),
+        "numpy": np.__version__,
+        "scikit-learn": version("scikit-learn"),
+    }
+
+
+# -- the injection classifier --------------------------------------------------------------------
+
+
+def _sentence_matrix(rows: Sequence[SentenceRow], embeddings: Embeddings) -> np.ndarray:
+    """The run-time features of every sentence, computed per question as at run time."""
+    by_question: dict[tuple[str, ...], np.ndarray] = {}
+    for row in rows:
+        if row.sentences not in by_question:
+            by_question[row.sentences] = sentence_features(row.sentences, embeddings)
+    return np.vstack([by_question[r.sentences][r.index] for r in rows])
+
+
+def _cut_figures(rows: Sequence[SentenceRow], cut: np.ndarray) -> dict[str, int]:
+    """What a detector's cuts do on one split, per sentence and per question."""
+    cut_items = {r.item.id for r, flag in zip(rows, cut, strict=True) if flag}
+    lost = {r.item.id for r, flag in zip(rows, cut, strict=True) if flag and r.protected}
+    worded = {r.item.id for r in rows if r.item.style == "injection_words"}
+    only = {r.item.id for r in rows if r.item.label == "injection_only"}
+    kept = {r.item.id for r, flag in zip(rows, cut, strict=True) if not flag}
+    return {
+        "injected_sentences": sum(r.injected is True for r in rows),
+        "injected_cut": sum(bool(f) and r.injected is True for r, f in zip(rows, cut, strict=True)),
+        "legitimate_sentences": sum(r.protected for r in rows),
+        "legitimate_cut": sum(bool(f) and r.protected for r, f in zip(rows, cut, strict=True)),
+        "mixed_sentences": sum(r.injected is None for r in rows),
+        "questions_losing_a_legitimate_sentence": len(lost),
+        "injection_words_questions": len(worded),
+        "injection_words_questions_cut": len(worded & cut_items),
+        "injection_only_questions": len(only),
+        "injection_only_fully_cut": len(only - kept),
+    }
+
+
+def train_injection_classifier(
+    services: Services, out_root: Path = LEARNED_DIR, items: Sequence[BankItem] | None = None
+) -> ArtefactInfo:
+    """Fit, choose the threshold on dev, report on test, save ``injection_classifier``."""
+    bank = list(items) if items is not None else load_bank()
+    rows = sentence_rows(bank)
+    prepared = PreparedEmbeddings(services.embeddings, [r.text for r in rows])
+    features = _sentence_matrix(rows, prepared)
+    labels = np.array([r.injected is True for r in rows])
+    split = np.array([r.item.split for r in rows])
+    train = (split == "train") & np.array([r.injected is not None for r in rows])
+    groups = [r.item.split_key for r, t in zip(rows, train, strict=True) if t]
+    c = choose_c(features[train], labels[train], groups, SEED)
+    dim = features.shape[1] - len(LEXICAL_FEATURE_NAMES)
+    model = fit_logistic(features[train], labels[train], feature_names(dim), SEED, c)
+    scores = model.probability(features)
+    chosen = (split == "dev") & np.array([r.injected is True or r.protected for r in rows])
+    point = operating_point(scores[chosen], labels[chosen], max_false_share=0.0)
+    model = replace(model, threshold=point.threshold)
+    rules = _rule_cuts(rows)
+    metrics: dict[str, object] = {"dev_operating_point": point.__dict__ | {"recall": point.recall}}
+    for name in ("dev", "test"):
+        part = [r for r, s in zip(rows, split, strict=True) if s == name]
+        mask = split == name
+        metrics[name] = {
+            "learned": _cut_figures(part, scores[mask] >= model.threshold),
+            "rules": _cut_figures(part, rules[mask]),
+        }
+    info = ArtefactInfo(
+        name=INJECTION_ARTEFACT,
+        data_hash=bank_hash(bank),
+        seed=SEED,
+        versions=_versions(),
+        params=model.params()
+        | {
+            "embedding_model": services.settings.embedding_model,
+            "embedding_dim": dim,
+            "C": c,
+            "rule": INJECTION_RULE,
+            "train_sentences": int(train.sum()),
+        },
+        metrics=metrics,
+    )
+    save_artefact(info, model.arrays(), out_root)
+    return info
+
+
+def _rule_cuts(rows: Sequence[SentenceRow]) -> np.ndarray:
+    rules = RuleInjectionDetector()
+    return np.array([rules.injected(r.sentences)[r.index] for r in rows])
+
+
+# -- the scope decider ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One bank question as the scope decider sees it, and what the threshold rules decide."""
+
+    item: BankItem
+    features: dict[str, float]
+    rules_refused: bool
+
+    @property
+    def refuse(self) -> bool:
+        return self.item.label in REFUSE_LABELS
+
+
+def decision_rows(
+    services: Services, out_root: Path, items: Sequence[BankItem]
+) -> list[DecisionRow]:
+    """Every bank question that reaches the scope decision, screened by the learned injection
+    detector (the one the learned decider runs behind) and retrieved by the real search."""
+    rules = ThresholdScopeDecider(
+        services.settings, services.composer, services.prompts.composed.refusal
+    )
+    sentences = [r.text for r in sentence_rows(items)]
+    prepared = PreparedEmbeddings(services.embeddings, sentences)
+    detector = LearnedInjectionDetector.load(prepared, services.settings.embedding_model, out_root)
+    steps = Services.with_components(
+        services.settings,
+        corpus=services.corpus,
+        search=services.search,
+        injection_detector=detector,
+        scope_decider=rules,
+    ).answer_steps
+    rows = []
+    for item in items:
+        inputs = decision_inputs(steps, services.settings, item)
+        if inputs is not None:
+            scope, hits = inputs
+            features = scope_features(scope, hits, services.composer)
+            rows.append(DecisionRow(item, features, rules.refusal(scope, hits) is not None))
+    return rows
+
+
+def _refusal_figures(rows: Sequence[DecisionRow], refused: np.ndarray) -> dict[str, int]:
+    answerable = [not r.refuse for r in rows]
+    return {
+        "answerable": sum(answerable),
+        "answerable_refused": int((refused & np.array(answerable, dtype=bool)).sum()),
+        "must_refuse": len(rows) - sum(answerable),
+        "must_refuse_refused": int((refused & ~np.array(answerable, dtype=bool)).sum()),
+    }
+
+
+def train_scope_classifier(
+    services: Services, out_root: Path = LEARNED_DIR, items: Sequence[BankItem] | None = None
+) -> ArtefactInfo:
+    """Fit the calibrated decider, choose its operating point on dev, report on test, save
+    ``scope_classifier``. Needs the injection classifier of the same ``out_root``."""
+    bank = list(items) if items is not None else load_bank()
+    rows = decision_rows(services, out_root, bank)
+    features = np.vstack([feature_row(r.features) for r in rows])
+    labels = np.array([r.refuse for r in rows])
+    split = np.array([r.item.split for r in rows])
+    train = split == "train"
+    groups = [r.item.split_key for r, t in zip(rows, train, strict=True) if t]
+    c = choose_c(features[train], labels[train], groups, SEED)
+    model = fit_logistic(features[train], labels[train], SCOPE_FEATURE_NAMES, SEED, c, groups)
+    scores = model.probability(features)
+    # A product choice is refused by its rule at any threshold: it counts as refused.
+    products = np.array([no_products(r.features) for r in rows])
+    effective = np.where(products, 1.0, scores)
+    dev = split == "dev"
+    point = operating_point(effective[dev], labels[dev], MAX_FALSE_REFUSALS)
+    model = replace(model, threshold=point.threshold)
+    metrics: dict[str, object] = {
+        "dev_operating_point": point.__dict__ | {"recall": point.recall},
+        "dev_calibration": {
+            "brier": float(brier_score_loss(labels[dev], scores[dev])),
+            "log_loss": float(log_loss(labels[dev], scores[dev], labels=[False, True])),
+        },
+    }
+    for name in ("dev", "test"):
+        part = [r for r, s in zip(rows, split, strict=True) if s == name]
+        mask = split == name
+        rules = np.array([r.rules_refused for r in part], dtype=bool)
+        metrics[name] = {
+            "learned": _refusal_figures(part, effective[mask] >= model.threshold),
+            "rules": _refusal_figures(part, rules),
+        }
+    info = ArtefactInfo(
+        name=SCOPE_ARTEFACT,
+        data_hash=bank_hash(bank),
+        seed=SEED,
+        versions=_versions(),
+        params=model.params()
+        | {
+            "embedding_model": services.settings.embedding_model,
+            # Its similarity features depend on how retrieval embeds a question: retrain after
+            # changing that (the query adapter, the model).
+            "query_embeddings": type(services.search.embeddings).__name__,
+            "C": c,
+            "calibration": "Platt (sigmoid) on grouped 5-fold out-of-fold scores, folded in",
+            "rule": SCOPE_RULE,
+            "train_items": int(train.sum()),
+            "screened_out_items": len(bank) - len(rows),
+        },
+        metrics=metrics,
+    )
+    save_artefact(info, model.arrays(), out_root)
+    return info
+
+
+def main(argv: Sequence[str]) -> int:
+    """Retrain both classifiers on the project's bank with the configured settings."""
+    del argv
+    services = Services(Settings())
+    services.index.ensure()
+    for train in (train_injection_classifier, train_scope_classifier):
+        info = train(services)
+        print(f"{info.name}: bank {info.short_hash}, threshold {info.params['threshold']:.4f}")
+        for split in ("dev", "test"):
+            print(f"  {split}: {info.metrics[split]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

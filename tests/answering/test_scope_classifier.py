@@ -1,0 +1,136 @@
+"""The calibrated scope decider: its named features, its decision and refusal wording, the
+product-choice rule, its artefact, the dev-split operating point, and (``integration``) the
+committed decider against the threshold rules on the bank's test split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answering.decision import ThresholdScopeDecider
+from assistant.answering.linear import ArtefactMismatch, LogisticModel
+from assistant.answering.scope import ScopeCheck
+from assistant.answering.scope_classifier import (
+    ARTEFACT_NAME,
+    SCOPE_FEATURE_NAMES,
+    LearnedScopeDecider,
+    feature_row,
+    no_products,
+    scope_features,
+)
+from assistant.artefacts import LEARNED_DIR, ArtefactInfo, load_artefact, save_artefact
+from assistant.backends.embeddings import FAKE_MODEL
+from assistant.corpus.records import ScoredClause
+from assistant.evaluation.bank import load_bank
+from assistant.learning.classifier_data import bank_hash, operating_point
+from assistant.learning.classifier_training import decision_rows
+from assistant.services import Services
+
+
+def hit(services: Services, clause_id: str, dense: float, lexical: float = 0.0) -> ScoredClause:
+    clause = services.corpus.get(clause_id)
+    assert clause is not None
+    return ScoredClause(clause=clause, score=1.0, dense=dense, lexical=lexical, matched_by=[])
+
+
+def similarity_model(threshold: float = 0.5) -> LogisticModel:
+    """Refuses when the best similarity is low or the question is about unknown names."""
+    coef = np.zeros(len(SCOPE_FEATURE_NAMES))
+    coef[SCOPE_FEATURE_NAMES.index("best_dense")] = -20.0
+    coef[SCOPE_FEATURE_NAMES.index("names_are_subject")] = 10.0
+    width = len(SCOPE_FEATURE_NAMES)
+    return LogisticModel(
+        SCOPE_FEATURE_NAMES, coef, 10.0, np.zeros(width), np.ones(width), threshold
+    )
+
+
+def decider(services: Services, model: LogisticModel | None = None) -> LearnedScopeDecider:
+    phrases = services.prompts.composed.refusal
+    return LearnedScopeDecider(model or similarity_model(), services.composer, phrases)
+
+
+def test_features_are_named_and_read_from_scope_and_hits(fake_index: Services) -> None:
+    scope = ScopeCheck(question="Who monitors it?", unknown_names=["Zorbania"])
+    hits = [hit(fake_index, "VIII", 0.7, 12.0), hit(fake_index, "IV.9", 0.5)]
+    features = scope_features(scope, hits, fake_index.composer)
+    assert tuple(features) == SCOPE_FEATURE_NAMES
+    assert features["best_dense"] == 0.7 and features["dense_margin"] == pytest.approx(0.2)
+    assert features["best_lexical_log"] == pytest.approx(np.log1p(12.0))
+    assert features["unknown_names"] == 1 and features["names_are_subject"] == 0
+    assert features["top_kind_section"] == 1 and features["mentions_the_text"] == 0
+    assert feature_row(features).shape == (len(SCOPE_FEATURE_NAMES),)
+
+
+def test_the_decision_follows_the_probability_and_says_why(fake_index: Services) -> None:
+    learned, phrases = decider(fake_index), fake_index.prompts.composed.refusal
+    close = [hit(fake_index, "IV.9", 0.7)]
+    far = [hit(fake_index, "IV.9", 0.3)]
+    assert learned.refusal(ScopeCheck(question="q"), close) is None
+    assert learned.refusal(ScopeCheck(question="q"), far) == phrases.not_covered
+    named = ScopeCheck(question="q", unknown_names=["GDPR"], names_are_subject=True)
+    assert learned.refusal(named, close) == phrases.unknown_names.format(names="GDPR")
+    assert 0.0 < learned.probability(named, close) < 1.0
+
+
+def test_a_product_choice_is_refused_by_its_named_rule(fake_index: Services) -> None:
+    product = ScopeCheck(question="Which cloud provider?", asks_for_product=True)
+    close = [hit(fake_index, "IV.9", 0.8)]
+    refusal = decider(fake_index).refusal(product, close)
+    assert refusal == fake_index.prompts.composed.refusal.no_products
+    referenced = close[0].model_copy(update={"matched_by": ["reference"]})
+    assert decider(fake_index).refusal(product, [referenced]) is None
+
+
+def test_artefact_round_trip(fake_index: Services, tmp_path: Path) -> None:
+    model = similarity_model(0.42)
+    params = model.params() | {"embedding_model": FAKE_MODEL}
+    save_artefact(ArtefactInfo(ARTEFACT_NAME, "0" * 64, 7, params=params), model.arrays(), tmp_path)
+    phrases = fake_index.prompts.composed.refusal
+    loaded = LearnedScopeDecider.load(fake_index.composer, phrases, FAKE_MODEL, tmp_path)
+    assert loaded.model.threshold == 0.42
+    assert np.array_equal(loaded.model.coef, model.coef)
+    with pytest.raises(ArtefactMismatch):
+        LearnedScopeDecider.load(fake_index.composer, phrases, "another-model", tmp_path)
+
+
+def test_operating_point_allows_two_percent_false_refusals() -> None:
+    answerable = [i / 100 for i in range(100)]  # 0.00 ... 0.99
+    scores = [*answerable, 0.985, 0.5]
+    refuse = [False] * 100 + [True, True]
+    point = operating_point(scores, refuse, max_false_share=0.02)
+    # Two answerable items (0.98, 0.99) may be refused; the third highest (0.97) may not.
+    assert point.false_positives == 2 and point.threshold == pytest.approx((0.97 + 0.98) / 2)
+    assert point.true_positives == 1
+
+
+def test_the_pipeline_uses_the_rules_on_the_fakes(fake_index: Services) -> None:
+    """The hashing fake cannot carry a judgement learned on MiniLM: the rules decide."""
+    assert isinstance(fake_index.scope_decider, ThresholdScopeDecider)
+
+
+@pytest.mark.integration
+def test_committed_decider_loads_and_matches_the_bank(real_services: Services) -> None:
+    info, _ = load_artefact(ARTEFACT_NAME)
+    assert info.data_hash == bank_hash(load_bank()), "retrain: the bank changed"
+    assert isinstance(real_services.scope_decider, LearnedScopeDecider)
+    assert 0.0 < info.params["threshold"] < 1.0
+
+
+@pytest.mark.integration
+def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
+    real_services: Services,
+) -> None:
+    """On the bank's test split (never used for fitting or choosing), same screen, same hits."""
+    test = [i for i in load_bank() if i.split == "test"]
+    rows = decision_rows(real_services, LEARNED_DIR, test)
+    learned = real_services.scope_decider
+    assert isinstance(learned, LearnedScopeDecider)
+    answerable = [r for r in rows if not r.refuse]
+    learned_refused = sum(
+        bool(learned.model.decide(feature_row(r.features))[0]) or no_products(r.features)
+        for r in answerable
+    )
+    rules_refused = sum(r.rules_refused for r in answerable)
+    assert len(answerable) >= 50 and learned_refused <= rules_refused
