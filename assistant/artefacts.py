@@ -62,6 +62,13 @@ def save_artefact(
     return folder
 
 
+def read_info(name: str, root: Path = LEARNED_DIR) -> ArtefactInfo:
+    """An artefact's metadata alone (what a receipt records), without its arrays."""
+    meta = json.loads((root / name / "meta.json").read_text())
+    meta.pop("arrays", None)
+    return ArtefactInfo(**meta)
+
+
 def load_artefact(
     name: str, root: Path = LEARNED_DIR
 ) -> tuple[ArtefactInfo, dict[str, np.ndarray]]:

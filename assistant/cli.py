@@ -15,6 +15,7 @@ from rich.markup import escape as esc
 from rich.table import Table
 
 from assistant.evaluation.cli import register_eval_commands
+from assistant.learning.cli import register_train_command
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -159,3 +160,4 @@ def main() -> None:
 
 # evaluation commands
 register_eval_commands(app)
+register_train_command(app)

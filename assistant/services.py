@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.answering.assembly import AnswerAssembler
 from assistant.answering.chain import CitedAnswerChain
 from assistant.answering.composer import Composer
-from assistant.answering.decision import ScopeDecider, ThresholdScopeDecider
+from assistant.answering.decision import FigureCheck, ScopeDecider, ThresholdScopeDecider
 from assistant.answering.followup import FollowUpResolver
 from assistant.answering.generators import ComposedGenerator, TextGenerator, make_generator
 from assistant.answering.grounding import GroundingChecker
@@ -28,6 +28,7 @@ from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
 from assistant.answering.scope_classifier import LearnedScopeDecider
 from assistant.answering.service import AnswerService, AnswerSteps
+from assistant.artefacts import read_info
 from assistant.backends.chroma_store import ChromaStore
 from assistant.backends.embeddings import (
     FAKE_MODEL,
@@ -138,6 +139,16 @@ class Services:
         return self.settings.judgement == "learned" and self.settings.embedding_model != FAKE_MODEL
 
     @cached_property
+    def learned(self) -> dict[str, str]:
+        """The learned artefacts in use, each with its training data's hash (for receipts)."""
+        names = []
+        if self.settings.use_query_adapter and self.settings.embedding_model == PACKAGED_MODEL:
+            names.append("query_adapter")
+        if self._learned_judgement:
+            names += ["injection_classifier", "scope_classifier"]
+        return {name: read_info(name).short_hash for name in names}
+
+    @cached_property
     def injection_detector(self) -> InjectionDetector:
         """Which sentences of a question are injected orders (learned, or the rules)."""
         if self._learned_judgement:
@@ -161,12 +172,13 @@ class Services:
             screen=ScopeGuard(self.corpus, self.injection_detector),
             followups=FollowUpResolver.for_corpus(self.corpus),
             retrieval=self.search,
+            figures=FigureCheck(self.composer),
             decider=self.scope_decider,
             composed=ComposedGenerator(self.composer),
             llm=self.llm,
             guard=self.guard,
             assembler=AnswerAssembler(
-                self.settings, self.corpus, phrases.refusal, self.prompts.version
+                self.settings, self.corpus, phrases.refusal, self.prompts.version, self.learned
             ),
             phrases=phrases,
         )

@@ -23,12 +23,18 @@ class AnswerAssembler:
     prompt version (for receipts), nothing about how the answer was reached."""
 
     def __init__(
-        self, settings: Settings, corpus: Corpus, phrases: RefusalPhrases, prompt_version: str
+        self,
+        settings: Settings,
+        corpus: Corpus,
+        phrases: RefusalPhrases,
+        prompt_version: str,
+        learned: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.corpus = corpus
         self.phrases = phrases
         self.prompt_version = prompt_version
+        self.learned = dict(learned or {})
 
     def allowed_ids(self, hits: Sequence[ScoredClause]) -> list[str]:
         """Retrieved clauses, plus their paragraphs and sub-items (the composer cites both)."""
@@ -131,6 +137,7 @@ class AnswerAssembler:
             prompt_version=self.prompt_version,
             generator=generator,
             settings=shaping,
+            learned=dict(self.learned),
             created_at=utc_now(),
         )
 

@@ -68,4 +68,3 @@ class CitedAnswerChain(Runnable[str | dict[str, Any] | ChainInput, Answer]):
     ) -> Iterator[AnswerEvent]:
         request = as_chain_input(input)
         yield from self.service.stream(request.question, request.history)
-

@@ -44,11 +44,7 @@ class ThresholdScopeDecider:
             return self.phrases.not_covered
         if scope.asks_for_product:
             return self.phrases.no_products
-        if scope.figure:
-            selected = self.composer.select(scope.question, hits)
-            if not any(scope.figure.answered_by(c.text) for c in selected):
-                return self.phrases.no_figure
-        return None
+        return None  # a figure the text does not give is answered with a notice, not refused
 
     def _too_far(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> bool:
         """Whether the best clauses are too far from the question to answer it."""
@@ -74,3 +70,18 @@ class ThresholdScopeDecider:
             and not scope.checks_a_claim
         )
         return (best < threshold and not keyword_match) or about_others
+
+
+class FigureCheck:
+    """Whether the clauses that would be cited state the figure a question asks for. When they
+    do not ("what is the euro threshold?"), the answer says the text sets no such figure and
+    gives what it does say on the matter, cited, instead of refusing."""
+
+    def __init__(self, composer: Composer) -> None:
+        self.composer = composer
+
+    def unanswered(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> bool:
+        if scope.figure is None:
+            return False
+        selected = self.composer.select(scope.question, hits)
+        return not any(scope.figure.answered_by(c.text) for c in selected)

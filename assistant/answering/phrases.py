@@ -31,6 +31,7 @@ class NoticePhrases(_Phrases):
     llm_unavailable: str
     removed: str
     premise: str
+    no_figure: str
     unknown_names: str
 
 

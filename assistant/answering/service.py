@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.assembly import AnswerAssembler
-from assistant.answering.decision import ScopeDecider
+from assistant.answering.decision import FigureCheck, ScopeDecider
 from assistant.answering.followup import FollowUpResolver
 from assistant.answering.generators import NOT_COVERED, TextGenerator
 from assistant.answering.guard import GroundingGuard, GuardResult, GuardSession
@@ -68,6 +68,7 @@ class AnswerSteps:
     followups: FollowUpResolver
     retrieval: Retrieval
     decider: ScopeDecider
+    figures: FigureCheck
     composed: TextGenerator
     guard: GroundingGuard
     assembler: AnswerAssembler
@@ -170,7 +171,9 @@ class AnswerService:
             refusal = steps.assembler.refusal(question, standalone, hits, out_of_scope, notices)
             yield from _replay(refusal)
             return
-        if scope.claims_premise:
+        if steps.figures.unanswered(scope, hits):
+            notices.append(phrases.notice.no_figure)
+        elif scope.claims_premise:
             notices.append(phrases.notice.premise)
         elif scope.unknown_names:
             # Answered although the question names things the text never mentions: say so, so

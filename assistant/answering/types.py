@@ -70,6 +70,11 @@ class Receipt(BaseModel):
     prompt_version: str
     generator: str
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    learned: dict[str, str] = Field(
+        default_factory=dict,
+        description="Learned components in use, each with the hash of the data it was trained "
+        "on (e.g. 'query_adapter': '3f2a...'); empty when only rules were used.",
+    )
     created_at: str
 
 

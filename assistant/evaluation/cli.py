@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the services import torch and Chroma: only when a command r
 
 RETRIEVAL_SET = PROJECT_ROOT / "evals" / "datasets" / "retrieval.jsonl"
 GOLD_SET = PROJECT_ROOT / "evals" / "datasets" / "gold.jsonl"
+RULES_ONLY = "assistant (rules only)"
 THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.toml"
 
 
@@ -106,7 +107,9 @@ def eval_meta(
 
 
 def eval_command(
-    dataset: Annotated[Path, typer.Option(help="End-to-end gold set (JSONL).")] = GOLD_SET,
+    dataset: Annotated[
+        Path, typer.Option(help="End-to-end gold set (JSONL), or bank:test / bank:dev.")
+    ] = GOLD_SET,
     generator: Annotated[
         str | None, typer.Option(help="Generator to evaluate (default: from settings).")
     ] = None,
@@ -123,6 +126,10 @@ def eval_command(
     judge: Annotated[
         bool, typer.Option(help="Add judge-graded faithfulness and relevance (needs a judge URL).")
     ] = False,
+    rules_too: Annotated[
+        bool,
+        typer.Option(help="Also score the rules-only judgement (no learned parts) in this run."),
+    ] = False,
 ) -> None:
     """Run the assistant over a gold set; write results.jsonl, summary.json and a report."""
     import datetime as dt
@@ -136,7 +143,8 @@ def eval_command(
     console = Console()
     items, gate = _load_gold_and_gate(dataset, limit, thresholds, check, console)
     services = _services(**({"generator": generator} if generator else {}))
-    run = evaluate(services, items, baselines, dataset=str(dataset))
+    also = [(RULES_ONLY, _rules_only(services))] if rules_too else []
+    run = evaluate(services, items, baselines, dataset=str(dataset), also=also)
     if judge:
         run.summary["judge"] = _judge(services, run.records, console)
     if meta:
@@ -156,15 +164,30 @@ def eval_command(
         raise typer.Exit(1)
 
 
+def _rules_only(services: Services) -> Services:
+    """The same services with every learned part switched off (the comparison the learned
+    judgement must beat), sharing the index."""
+    from assistant.services import Services
+
+    update = {"judgement": "rules", "use_query_adapter": False}
+    return Services.with_components(
+        services.settings.model_copy(update=update), store=services.store
+    )
+
+
 def _load_gold_and_gate(
     dataset: Path, limit: int | None, thresholds: Path, check: bool, console: Console
 ) -> tuple[list[GoldItem], dict[str, dict[str, float]] | None]:
     """The gold items (the first ``limit``) and, with ``check``, the threshold file; exit 2
     with the reason when either cannot be read."""
+    from assistant.evaluation.bank_view import BANK_PREFIX, bank_split
     from assistant.evaluation.datasets import DatasetError, load_gold, load_thresholds
 
     try:
-        items = load_gold(dataset)[:limit]
+        if str(dataset).startswith(BANK_PREFIX):
+            items = bank_split(str(dataset))[:limit]
+        else:
+            items = load_gold(dataset)[:limit]
         gate = load_thresholds(thresholds) if check else None
     except (DatasetError, OSError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")

@@ -222,8 +222,10 @@ def evaluate(
     with_baselines: bool = False,
     dataset: str = "",
     progress: bool = True,
+    also: Sequence[tuple[str, Services]] = (),
 ) -> EvalRun:
-    """Run the assistant (and the baselines) over ``items`` and summarise every system."""
+    """Run the assistant (and the baselines, and the assistant as configured in ``also``, e.g.
+    with rules only) over ``items`` and summarise every system, in one run."""
 
     settings = services.settings
     check_clause_ids(items, {c.clause_id for c in services.corpus.clauses})
@@ -233,6 +235,8 @@ def evaluate(
     scorer = Scorer(services.corpus, checker, embeddings)
     parents = baselines.paragraph_parents(services.corpus)
     records = run_system(AssistantSystem(services), items, scorer, progress)
+    for name, variant in also:
+        records += run_system(AssistantSystem(variant, name), items, scorer, progress)
     if with_baselines:
         records += run_system(baselines.Bm25System(services), items, scorer, progress)
         naive = baselines.NaiveRag(services.corpus, services.embeddings)

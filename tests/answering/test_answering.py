@@ -90,11 +90,25 @@ def test_questions_on_roles_and_sections_are_not_refused(real_services: Services
 @pytest.mark.parametrize(
     "question",
     [
+        "What percentage of the IT budget should go to cybersecurity?",
+        "What budget threshold in euros triggers a business case?",
+    ],
+)
+def test_a_figure_the_text_never_gives_is_answered_with_a_notice_not_refused(
+    real_services: Services, question: str
+) -> None:
+    """The official learns that no such figure exists and what the text says instead, cited."""
+    answer = real_services.answers.ask(question)
+    assert not answer.abstained and answer.citations
+    assert any("sets no such figure" in notice for notice in answer.notices)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "What does Article 17 of the GDPR say about the right to erasure?",
         "Should we use AWS or Azure for our government cloud?",
         "What is a good recipe for lasagne?",
-        "What percentage of the IT budget should go to cybersecurity?",
-        "By what year must all public services be available online?",
         "Must we comply with the EU General Data Protection Regulation before releasing data?",
     ],
 )

@@ -1,0 +1,73 @@
+"""The ``assistant train`` command: rebuild the learned artefacts from the question bank.
+
+Each component is trained on the bank's train split and tuned on its dev split; the artefact
+records the training data's hash, the seed and the dev figures (``assistant/learned/<name>/``).
+Run it after adding questions to ``evals/bank/questions.jsonl``, then commit the artefacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from assistant.artefacts import ArtefactInfo
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.services import Services
+
+COMPONENTS = ("query_adapter", "injection_classifier", "scope_classifier")
+console = Console()
+
+
+def _trainers() -> dict[str, Callable[[Services], ArtefactInfo]]:
+    """Imported on demand: training pulls in scikit-learn and the bank loader."""
+    from assistant.learning.classifier_training import (
+        train_injection_classifier,
+        train_scope_classifier,
+    )
+    from assistant.learning.query_adapter_training import train_query_adapter
+
+    return {
+        "query_adapter": train_query_adapter,
+        "injection_classifier": train_injection_classifier,
+        "scope_classifier": train_scope_classifier,
+    }
+
+
+def register_train_command(app: typer.Typer) -> None:
+    @app.command()
+    def train(
+        component: Annotated[
+            list[str] | None,
+            typer.Argument(help=f"What to train: {', '.join(COMPONENTS)} (default: all)."),
+        ] = None,
+    ) -> None:
+        """Rebuild the learned components from the labelled question bank (evals/bank/)."""
+        from assistant.services import Services
+
+        wanted = component or list(COMPONENTS)
+        unknown = sorted(set(wanted) - set(COMPONENTS))
+        if unknown:
+            raise typer.BadParameter(f"unknown component(s) {unknown}; choose from {COMPONENTS}")
+        trainers = _trainers()
+        if "query_adapter" in wanted:
+            # The adapter learns from the base encoder, never from a previous adapter.
+            base = Settings().model_copy(update={"use_query_adapter": False})
+            _train(trainers["query_adapter"], "query_adapter", Services(base))
+        # The classifiers learn from retrieval as it runs in service (with the adapter), and
+        # from the rules-only screen, never from the output of another learned classifier.
+        served = Services(Settings().model_copy(update={"judgement": "rules"}))
+        for name in (n for n in COMPONENTS if n in wanted and n != "query_adapter"):
+            _train(trainers[name], name, served)
+
+
+def _train(trainer: Callable[[Services], ArtefactInfo], name: str, services: Services) -> None:
+    services.index.ensure(progress=True)
+    info = trainer(services)
+    console.print(f"[bold]{name}[/bold]: data {info.short_hash}, seed {info.seed}")
+    for metric, value in sorted(info.metrics.items()):
+        console.print(f"  {metric}: {value}")
