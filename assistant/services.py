@@ -138,6 +138,10 @@ class Services:
         of the unit tests always gets the rules."""
         return self.settings.judgement == "learned" and self.settings.embedding_model != FAKE_MODEL
 
+    @property
+    def _learned_scope(self) -> bool:
+        return self._learned_judgement and self.settings.scope_decider == "learned"
+
     @cached_property
     def learned(self) -> dict[str, str]:
         """The learned artefacts in use, each with its training data's hash (for receipts)."""
@@ -145,7 +149,9 @@ class Services:
         if self.settings.use_query_adapter and self.settings.embedding_model == PACKAGED_MODEL:
             names.append("query_adapter")
         if self._learned_judgement:
-            names += ["injection_classifier", "scope_classifier"]
+            names.append("injection_classifier")
+        if self._learned_scope:
+            names.append("scope_classifier")
         return {name: read_info(name).short_hash for name in names}
 
     @cached_property
@@ -159,7 +165,7 @@ class Services:
     def scope_decider(self) -> ScopeDecider:
         """Whether the retrieved clauses answer the question (learned, or the thresholds)."""
         refusal = self.prompts.composed.refusal
-        if self._learned_judgement:
+        if self._learned_scope:
             model = self.settings.embedding_model
             return LearnedScopeDecider.load(self.composer, refusal, model)
         return ThresholdScopeDecider(self.settings, self.composer, refusal)

@@ -60,11 +60,14 @@ class Settings(BaseSettings):
     use_paraphrases: bool = Field(True, description="Index the everyday-language paraphrases.")
     use_glossary: bool = Field(True, description="Expand queries with the corpus glossary.")
     use_query_adapter: bool = Field(
-        True,
+        False,
         description="Move question vectors with the learned query adapter "
         "(assistant/learned/query_adapter/, trained on the question bank) so everyday, terse, "
         "misspelt and non-English questions land nearer their clause; clause vectors are not "
-        "changed. Used only with the packaged model, never with 'fake-hash'.",
+        "changed. Used only with the packaged model, never with 'fake-hash'. Off by default: it "
+        "lifts retrieval, but the abstain thresholds were set on unadapted similarities and "
+        "refuse more answerable questions with it (gold 0 -> 5 of 181); on with "
+        "scope_decider='learned'.",
     )
 
     # Answering
@@ -92,6 +95,13 @@ class Settings(BaseSettings):
         "(classifiers trained on the question bank, in assistant/learned/; used only with the "
         "embedding model they were trained on, never with 'fake-hash') or 'rules' (the "
         "hand-written patterns and the abstain thresholds, kept for comparison and fallback).",
+    )
+    scope_decider: Literal["thresholds", "learned"] = Field(
+        "thresholds",
+        description="Who decides that the text does not cover a question when judgement is "
+        "'learned': 'thresholds' (similarity and keyword bars; refuses more out-of-scope "
+        "questions) or 'learned' (the calibrated scope classifier; fewer false refusals, but on "
+        "the gold and held-out sets it answers more questions it should refuse).",
     )
     unsupported_sentences: Literal["remove", "mark"] = Field(
         "remove", description="What the grounding guard does with a sentence no clause supports."

@@ -58,9 +58,9 @@ def register_train_command(app: typer.Typer) -> None:
             # The adapter learns from the base encoder, never from a previous adapter.
             base = Settings().model_copy(update={"use_query_adapter": False})
             _train(trainers["query_adapter"], "query_adapter", Services(base))
-        # The classifiers learn from retrieval as it runs in service (with the adapter), and
-        # from the rules-only screen, never from the output of another learned classifier.
-        served = Services(Settings().model_copy(update={"judgement": "rules"}))
+        # The classifiers learn from retrieval with the query adapter, the configuration the
+        # learned scope decider runs in (scope_decider='learned', use_query_adapter=True).
+        served = Services(Settings().model_copy(update={"use_query_adapter": True}))
         for name in (n for n in COMPONENTS if n in wanted and n != "query_adapter"):
             _train(trainers[name], name, served)
 

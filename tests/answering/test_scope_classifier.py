@@ -110,11 +110,21 @@ def test_the_pipeline_uses_the_rules_on_the_fakes(fake_index: Services) -> None:
     assert isinstance(fake_index.scope_decider, ThresholdScopeDecider)
 
 
+def with_learned_scope(real_services: Services) -> Services:
+    """The real services in the configuration the learned decider was trained for (the query
+    adapter on), sharing the session's model and index."""
+    update = {"scope_decider": "learned", "use_query_adapter": True}
+    settings = real_services.settings.model_copy(update=update)
+    return Services.with_components(
+        settings, store=real_services.store, embeddings=real_services.embeddings
+    )
+
+
 @pytest.mark.integration
 def test_committed_decider_loads_and_matches_the_bank(real_services: Services) -> None:
     info, _ = load_artefact(ARTEFACT_NAME)
     assert info.data_hash == bank_hash(load_bank()), "retrain: the bank changed"
-    assert isinstance(real_services.scope_decider, LearnedScopeDecider)
+    assert isinstance(with_learned_scope(real_services).scope_decider, LearnedScopeDecider)
     assert 0.0 < info.params["threshold"] < 1.0
 
 
@@ -124,8 +134,9 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
 ) -> None:
     """On the bank's test split (never used for fitting or choosing), same screen, same hits."""
     test = [i for i in load_bank() if i.split == "test"]
-    rows = decision_rows(real_services, LEARNED_DIR, test)
-    learned = real_services.scope_decider
+    services = with_learned_scope(real_services)
+    rows = decision_rows(services, LEARNED_DIR, test)
+    learned = services.scope_decider
     assert isinstance(learned, LearnedScopeDecider)
     answerable = [r for r in rows if not r.refuse]
     learned_refused = sum(

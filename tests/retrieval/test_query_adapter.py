@@ -151,7 +151,8 @@ def test_services_adapt_only_the_packaged_model(tmp_settings: Settings) -> None:
     fake = fake_services(tmp_settings)
     assert fake.query_embeddings is fake.embeddings
     assert fake.search.embeddings is fake.embeddings
-    real = Services(tmp_settings)  # the model is never loaded: embeddings are lazy
+    on = tmp_settings.model_copy(update={"use_query_adapter": True})
+    real = Services(on)  # the model is never loaded: embeddings are lazy
     assert isinstance(real.query_embeddings, AdaptedQueryEmbeddings)
     assert real.query_embeddings.base is real.embeddings
     assert real.search.embeddings is real.query_embeddings
