@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format typecheck eval eval-retrieval bench browser-deps local-llm clean
+.PHONY: install run test test-fast lint format typecheck eval eval-retrieval train bench browser-deps local-llm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ format: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/assistant eval --baselines
+
+train: $(STAMP)
+	$(BIN)/assistant train
 
 eval-retrieval: $(STAMP)
 	$(BIN)/assistant eval-retrieval
