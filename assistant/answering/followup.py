@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.answering.types import ChatMessage
 from assistant.corpus.citations import parse_citations
+from assistant.corpus.clause_ids import PARAGRAPH_ID_RE, SUBITEM_ID_RE
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import ClauseKind
 
@@ -45,8 +46,6 @@ TERM_RE = re.compile(
     r"expression|definition)\b",
     re.IGNORECASE,
 )
-SUBITEM_ID_RE = re.compile(r"^(?P<paragraph>[IVX]+\.\d{1,2})\.[ivx]+$")
-PARAGRAPH_ID_RE = re.compile(r"^[IVX]+\.\d{1,2}$")
 NEIGHBOUR_RE = re.compile(
     r"\b(?:(?:next|following)|(?P<before>previous|preceding))\s+(?:paragraph|one|point|item|"
     r"sub-?item|clause|recommendation)\b|\b(?:paragraph|one|point|item|clause)\s+(?:that\s+)?"

@@ -12,14 +12,15 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from assistant.corpus.clause_ids import DEFINITION_SLUG, ROMAN_SUBS
+
 OPEN_BRACKETS = "[［【〔"
 CLOSE_BRACKETS = "]］】〕"
 _OPEN, _CLOSE = re.escape(OPEN_BRACKETS), re.escape(CLOSE_BRACKETS)
 MARKER_RE = re.compile(rf"[{_OPEN}](?P<body>[^{_OPEN}{_CLOSE}\n]{{1,80}})[{_CLOSE}]")
-ROMAN_SUBS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
 ID_RE = re.compile(
     r"^(?:(?:paragraph|para\.?|clause|section|§)\s*)?"
-    r"(?P<base>(?:[IVX]+)(?:\.\d{1,2})?|background|preamble|I\.[a-z]+(?:-[a-z]+)*)"
+    rf"(?P<base>(?:[IVX]+)(?:\.\d{{1,2}})?|background|preamble|I\.{DEFINITION_SLUG})"
     r"(?:(?:\.(?P<num>\d{1,2}))?)"
     r"(?:[.(]\s*(?P<sub>[ivx]+)(?:\s*[-–]\s*(?P<sub_end>[ivx]+))?\)?)?$",
     re.IGNORECASE,

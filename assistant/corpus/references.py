@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-ROMAN_SECTION = r"(?:VIII|VII|VI|IV|V|III|II|I)"
-SUB = r"(?:viii|vii|vi|iv|v|iii|ii|i)"
+from assistant.corpus.clause_ids import DEFINITION_SLUG, SECTION, SUBITEM
+
+ROMAN_SECTION = SECTION
+SUB = SUBITEM
 
 FULL_ID_RE = re.compile(
     rf"\b(?P<section>{ROMAN_SECTION})\.(?P<para>\d{{1,2}})(?:[.\s(]+(?P<sub>{SUB})\)?)?(?![\w])"
@@ -34,7 +36,7 @@ SECTION_LIST_RE = re.compile(
     re.IGNORECASE,
 )
 SECTION_NUMERAL_RE = re.compile(rf"\b(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
-DEFINITION_ID_RE = re.compile(r"\bI\.(?P<slug>[a-z]+(?:-[a-z]+)*)\b")
+DEFINITION_ID_RE = re.compile(rf"\bI\.(?P<slug>{DEFINITION_SLUG})\b")
 ARABIC_TO_ROMAN = {
     "1": "I",
     "2": "II",
