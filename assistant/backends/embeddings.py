@@ -98,12 +98,16 @@ class HashingEmbeddings(Embeddings):
 
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self.size
-        for word in re.findall(r"\w+", text.lower()):
-            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        words = re.findall(r"\w+", text.lower())
+        # Words carry the meaning; character trigrams (weighted low) give every pair of texts
+        # a graded similarity, so a short query does not tie with hundreds of texts at zero.
+        grams = [w[i : i + 3] for w in words for i in range(max(len(w) - 2, 1))]
+        for feature, scale in [*((w, 1.0) for w in words), *((g, 0.2) for g in grams)]:
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
             bucket = int.from_bytes(digest[:4], "little") % self.size
-            # A weight per word (from its hash) keeps distinct texts from tying in similarity
-            # when they share the same number of words with a query.
-            weight = 0.5 + digest[5] / 255
+            # A weight per feature (from its hash) keeps distinct texts from tying in
+            # similarity when they share as many words with a query.
+            weight = scale * (0.5 + digest[5] / 255)
             vector[bucket] += weight if digest[4] % 2 else -weight
         norm = math.sqrt(sum(v * v for v in vector)) or 1.0
         return [v / norm for v in vector]
