@@ -22,7 +22,7 @@ COMPLETE_END_RE = re.compile(rf"[.!?](?:\s*{MARKER_RE.pattern})*[\"”)]?$")
 RENDERED_BREAK_RE = re.compile(r"(?<=[.!?])\s+")
 CLAUSE_BREAK_RE = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(])")
 CLAUSE_ANY_BREAK_RE = re.compile(r"(?<=[.;!?])\s+")
-QUESTION_BREAK_RE = re.compile(r"(?<=[.!?:;\]])\s+|\n+")
+QUESTION_BREAK_RE = re.compile(r"(?<=[.!?:;\]>])\s+|\n+")
 
 
 def _merge_leading_markers(pieces: list[str]) -> list[str]:
@@ -100,5 +100,6 @@ def clause_sentences(text: str, only_before_capital: bool = True) -> list[str]:
 
 
 def question_sentences(text: str) -> list[str]:
-    """A question's sentences, lines and bracketed headers ("[SYSTEM] ...")."""
+    """A question's sentences, lines, bracketed headers ("[SYSTEM] ...") and markup ("<b>...</b>
+    What ...?"): pasted tags end a sentence, so the question after them stands alone."""
     return [s for s in QUESTION_BREAK_RE.split(text.strip()) if s.strip()]
