@@ -230,16 +230,21 @@ class AnswerService:
         session = self.steps.guard.session(allowed)
         draft = _Draft(result=session.result)
         buffer = SentenceBuffer()
+        pieces = generator.generate(question, hits)
         try:
-            for piece in generator.generate(question, hits):
+            for piece in pieces:
                 buffer.add(piece)
                 if not draft.sent and buffer.text.lstrip().upper().startswith(NOT_COVERED):
                     draft.not_covered = True
-                    return draft
+                    return draft  # the model is stopped: nothing it writes next is shown
                 for sentence in buffer.finished():
                     yield from _checked(session, sentence, draft)
         except GeneratorUnavailable as exc:
             draft.unavailable = str(exc)[:120]
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # frees the model (llama.cpp holds a lock while it writes)
         for sentence in buffer.rest():
             yield from _checked(session, sentence, draft)
         return draft

@@ -180,3 +180,18 @@ def test_french_spanish_and_german_are_not_told_to_change_language(
 ) -> None:
     answer = make_services().answers.ask(question)
     assert "English, French, Spanish and German" not in answer.answer
+
+
+def test_a_model_saying_not_covered_is_stopped_at_once(make_services: MakeServices) -> None:
+    written: list[str] = []
+
+    class Watched(ScriptedGenerator):
+        def generate(self, question: str, hits: list[ScoredClause]):  # type: ignore[override]
+            for piece in super().generate(question, hits):
+                written.append(piece)
+                yield piece
+
+    reply = "NOT COVERED. " + " ".join(["padding"] * 50)
+    answer = make_services(Watched([reply])).answers.ask(BUSINESS_CASE)
+    assert answer.abstained
+    assert len(written) < 5, "the model went on writing after saying NOT COVERED"

@@ -97,10 +97,12 @@ class RecordingGenerator:
 
     def generate(self, question: str, hits: Sequence[ScoredClause]) -> Iterator[str]:
         pieces: list[str] = []
-        for piece in self.inner.generate(question, hits):
-            pieces.append(piece)
-            yield piece
-        self.drafts.append("".join(pieces))
+        try:
+            for piece in self.inner.generate(question, hits):
+                pieces.append(piece)
+                yield piece
+        finally:  # also when the pipeline stops the model early ("NOT COVERED")
+            self.drafts.append("".join(pieces))
 
 
 @dataclass
