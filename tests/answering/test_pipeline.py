@@ -5,7 +5,7 @@ and the answer object never drifting, fallbacks, and steps plugging in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +31,20 @@ QUESTIONS = [
 ]
 
 MakeServices = Callable[..., Services]
+
+
+class Watched(ScriptedGenerator):
+    """The scripted generator, keeping each piece as the pipeline pulls it (a fake, to see how
+    far the model got)."""
+
+    def __init__(self, replies: list[str]) -> None:
+        super().__init__(replies)
+        self.written: list[str] = []
+
+    def generate(self, question: str, hits: Sequence[ScoredClause]) -> Iterator[str]:
+        for piece in super().generate(question, hits):
+            self.written.append(piece)
+            yield piece
 
 
 @pytest.fixture
@@ -79,15 +93,8 @@ def test_streamed_text_and_ask_never_drift_scripted_llm(make_services: MakeServi
 def test_first_guarded_sentence_is_sent_before_the_generator_finishes(
     make_services: MakeServices,
 ) -> None:
-    written: list[str] = []
-
-    class Watched(ScriptedGenerator):
-        def generate(self, question: str, hits: list[ScoredClause]):  # type: ignore[override]
-            for piece in super().generate(question, hits):
-                written.append(piece)
-                yield piece
-
     generator = Watched([FAITHFUL])
+    written = generator.written
     services = make_services(generator)
     stream = services.answers.stream(BUSINESS_CASE)
     first = next(stream)
@@ -183,15 +190,7 @@ def test_french_spanish_and_german_are_not_told_to_change_language(
 
 
 def test_a_model_saying_not_covered_is_stopped_at_once(make_services: MakeServices) -> None:
-    written: list[str] = []
-
-    class Watched(ScriptedGenerator):
-        def generate(self, question: str, hits: list[ScoredClause]):  # type: ignore[override]
-            for piece in super().generate(question, hits):
-                written.append(piece)
-                yield piece
-
-    reply = "NOT COVERED. " + " ".join(["padding"] * 50)
-    answer = make_services(Watched([reply])).answers.ask(BUSINESS_CASE)
+    generator = Watched(["NOT COVERED. " + " ".join(["padding"] * 50)])
+    answer = make_services(generator).answers.ask(BUSINESS_CASE)
     assert answer.abstained
-    assert len(written) < 5, "the model went on writing after saying NOT COVERED"
+    assert len(generator.written) < 5, "the model went on writing after saying NOT COVERED"
