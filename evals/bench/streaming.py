@@ -31,12 +31,14 @@ from fake_llm_server import FakeLLMServer  # noqa: E402
 from assistant.services import Services  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
+# Phrasings of one question, so the fake endpoint's fixed reply answers each of them (a reply
+# that the guard removed would make the composed fallback, not the stream, the figure).
 QUESTIONS = [
     "How should governments justify the funding of digital projects?",
-    "What should digital government strategies do about openness and transparency?",
-    "How should governments procure digital technologies?",
-    "What does the Recommendation say about data privacy and security?",
-    "Who should be involved in designing public services?",
+    "What should a business case for a digital project contain?",
+    "When does a digital project need a value proposition?",
+    "Who should be involved in defining the business case?",
+    "What does the Recommendation say about business cases?",
 ]
 REPLY = (
     "Governments should develop clear business cases to sustain the funding of digital "
