@@ -62,9 +62,20 @@ def save_artefact(
     return folder
 
 
+def _read_meta(name: str, root: Path) -> dict[str, Any]:
+    """``meta.json`` of an artefact; FileNotFoundError names what to run when it is missing."""
+    meta_path = root / name / "meta.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(
+            f"Learned artefact {name!r} is missing ({meta_path}); build it with `assistant train`."
+        )
+    meta: dict[str, Any] = json.loads(meta_path.read_text())
+    return meta
+
+
 def read_info(name: str, root: Path = LEARNED_DIR) -> ArtefactInfo:
     """An artefact's metadata alone (what a receipt records), without its arrays."""
-    meta = json.loads((root / name / "meta.json").read_text())
+    meta = _read_meta(name, root)
     meta.pop("arrays", None)
     return ArtefactInfo(**meta)
 
@@ -72,13 +83,8 @@ def read_info(name: str, root: Path = LEARNED_DIR) -> ArtefactInfo:
 def load_artefact(
     name: str, root: Path = LEARNED_DIR
 ) -> tuple[ArtefactInfo, dict[str, np.ndarray]]:
-    """The artefact's metadata and arrays; FileNotFoundError names what to run when missing."""
+    """The artefact's metadata and arrays."""
+    meta = _read_meta(name, root)
     folder = root / name
-    meta_path = folder / "meta.json"
-    if not meta_path.exists():
-        raise FileNotFoundError(
-            f"Learned artefact {name!r} is missing ({meta_path}); build it with `assistant train`."
-        )
-    meta = json.loads(meta_path.read_text())
     arrays = {key: np.load(folder / f"{key}.npy", allow_pickle=False) for key in meta.pop("arrays")}
     return ArtefactInfo(**meta), arrays

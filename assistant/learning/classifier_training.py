@@ -23,9 +23,7 @@ from langchain_core.embeddings import Embeddings
 from sklearn.metrics import brier_score_loss, log_loss
 
 from assistant.answering.decision import ThresholdScopeDecider
-from assistant.answering.injection import (
-    ARTEFACT_NAME as INJECTION_ARTEFACT,
-)
+from assistant.answering.injection import ARTEFACT_NAME as INJECTION_ARTEFACT
 from assistant.answering.injection import (
     LEXICAL_FEATURE_NAMES,
     LearnedInjectionDetector,
@@ -33,9 +31,8 @@ from assistant.answering.injection import (
     feature_names,
     sentence_features,
 )
-from assistant.answering.scope_classifier import (
-    ARTEFACT_NAME as SCOPE_ARTEFACT,
-)
+from assistant.answering.linear import LogisticModel
+from assistant.answering.scope_classifier import ARTEFACT_NAME as SCOPE_ARTEFACT
 from assistant.answering.scope_classifier import (
     SCOPE_FEATURE_NAMES,
     feature_row,
@@ -144,23 +141,13 @@ def train_injection_classifier(
             "learned": _cut_figures(part, scores[mask] >= model.threshold),
             "rules": _cut_figures(part, rules[mask]),
         }
-    info = ArtefactInfo(
-        name=INJECTION_ARTEFACT,
-        data_hash=bank_hash(bank),
-        seed=SEED,
-        versions=_versions(),
-        params=model.params()
-        | {
-            "embedding_model": services.settings.embedding_model,
-            "embedding_dim": dim,
-            "C": c,
-            "rule": INJECTION_RULE,
-            "train_sentences": int(train.sum()),
-        },
-        metrics=metrics,
-    )
-    save_artefact(info, model.arrays(), out_root)
-    return info
+    params = {
+        "embedding_dim": dim,
+        "C": c,
+        "rule": INJECTION_RULE,
+        "train_sentences": int(train.sum()),
+    }
+    return _save(INJECTION_ARTEFACT, bank, model, services, params, metrics, out_root)
 
 
 def _rule_cuts(rows: Sequence[SentenceRow]) -> np.ndarray:
@@ -258,23 +245,35 @@ def train_scope_classifier(
             "learned": _refusal_figures(part, effective[mask] >= model.threshold),
             "rules": _refusal_figures(part, rules),
         }
+    params = {
+        # Its similarity features depend on how retrieval embeds a question: retrain after
+        # changing that (the query adapter, the model).
+        "query_embeddings": type(services.search.embeddings).__name__,
+        "C": c,
+        "calibration": "Platt (sigmoid) on grouped 5-fold out-of-fold scores, folded in",
+        "rule": SCOPE_RULE,
+        "train_items": int(train.sum()),
+        "screened_out_items": len(bank) - len(rows),
+    }
+    return _save(SCOPE_ARTEFACT, bank, model, services, params, metrics, out_root)
+
+
+def _save(
+    name: str,
+    bank: Sequence[BankItem],
+    model: LogisticModel,
+    services: Services,
+    params: dict[str, object],
+    metrics: dict[str, object],
+    out_root: Path,
+) -> ArtefactInfo:
+    """Write a classifier with its bank hash, seed, versions, embedding model and figures."""
     info = ArtefactInfo(
-        name=SCOPE_ARTEFACT,
+        name=name,
         data_hash=bank_hash(bank),
         seed=SEED,
         versions=_versions(),
-        params=model.params()
-        | {
-            "embedding_model": services.settings.embedding_model,
-            # Its similarity features depend on how retrieval embeds a question: retrain after
-            # changing that (the query adapter, the model).
-            "query_embeddings": type(services.search.embeddings).__name__,
-            "C": c,
-            "calibration": "Platt (sigmoid) on grouped 5-fold out-of-fold scores, folded in",
-            "rule": SCOPE_RULE,
-            "train_items": int(train.sum()),
-            "screened_out_items": len(bank) - len(rows),
-        },
+        params=model.params() | {"embedding_model": services.settings.embedding_model} | params,
         metrics=metrics,
     )
     save_artefact(info, model.arrays(), out_root)
