@@ -117,6 +117,10 @@ class GroundingChecker:
             self._clause_vectors[clause.key] = self.embeddings.embed_query(clause.embedding_text())
         return self._clause_vectors[clause.key]
 
+    def clause_vector(self, clause: Clause) -> list[float]:
+        """A clause's embedding, computed once (attribution ranks every clause with these)."""
+        return self._clause_vector(clause)
+
     def score(
         self, sentence: str, clause: Clause, sentence_vector: Sequence[float] | None = None
     ) -> float:
