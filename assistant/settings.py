@@ -9,11 +9,52 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def normal_origin(origin: str) -> str:
+    """``scheme://host[:port]`` in lower case, exactly as a browser sends it in ``Origin``;
+    anything else (a path, a wildcard, credentials) is refused so a typo cannot open a key up."""
+    parts = urlsplit(origin.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "*" in origin
+        or parts.username
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(
+            f"'{origin}' is not an origin: write scheme://host[:port], e.g. "
+            "'https://intranet.example.org' (no path, no wildcard)."
+        )
+    return origin.strip().rstrip("/").lower()
+
+
+class PublishableKey(BaseModel):
+    """A key that may sit in a web page: valid only from its origins, on read-only routes."""
+
+    key: SecretStr = Field(description="The key itself, at least 16 characters.")
+    origins: list[str] = Field(min_length=1, description="Pages allowed to use it (origins).")
+    name: str = Field("", description="A label for the operator, e.g. 'intranet-hr'.")
+
+    @field_validator("key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr) -> SecretStr:
+        if len(key.get_secret_value()) < 16:
+            raise ValueError("a publishable key needs at least 16 characters")
+        return key
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        return [normal_origin(origin) for origin in origins]
 
 
 class Settings(BaseSettings):
@@ -139,7 +180,28 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
     rate_limit_per_minute: int = Field(120, ge=1, description="Requests per key per minute.")
+    publishable_keys: list[PublishableKey] = Field(
+        default_factory=list,
+        description="Keys for web pages (the widget): each bound to its origins and limited to "
+        "the read-only answer routes. JSON list in env: "
+        '[{"key": "pk_...", "origins": ["https://intranet.example.org"]}]. Setting any key '
+        "(secret or publishable) closes the API to keyless calls.",
+    )
+    publishable_rate_limit_per_minute: int = Field(
+        300, ge=1, description="Requests per publishable key per minute, all clients together."
+    )
+    publishable_client_rate_limit_per_minute: int = Field(
+        20, ge=1, description="Requests per publishable key per client address per minute."
+    )
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
     audit_log: Path | None = Field(
         None, description="Opt-in audit log file (question, receipt, time). Off by default."
     )
+
+    @model_validator(mode="after")
+    def _keys_kept_apart(self) -> Settings:
+        """A secret key pasted into a page by mistake would give it full access: refuse it."""
+        secret = {key.get_secret_value() for key in self.api_keys}
+        if any(pk.key.get_secret_value() in secret for pk in self.publishable_keys):
+            raise ValueError("a publishable key must not also be a secret key (api_keys)")
+        return self

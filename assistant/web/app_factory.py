@@ -26,6 +26,7 @@ from assistant.version import package_version
 from assistant.web import api, openai_compat
 from assistant.web.audit import AuditLog, hide_query_strings_in_access_log
 from assistant.web.middleware import BodySizeLimit, SecurityHeaders
+from assistant.web.publishable import PublishableKeys
 from assistant.web.requests import index_message
 from assistant.web.security import ApiError, build_security, shorten
 
@@ -210,6 +211,7 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     )
     app.state.services = services
     app.state.api_keys, app.state.rate_limiter = build_security(settings)
+    app.state.publishable_keys = PublishableKeys(settings)
     app.state.logger = logger
     app.state.audit = AuditLog(settings.audit_log) if settings.audit_log else None
 
@@ -222,10 +224,12 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, prefixes=("/v1",))
     app.add_middleware(SecurityHeaders, prefixes=API_PATHS)
     hide_query_strings_in_access_log()  # /v1/search?q=... would otherwise log the question
-    if settings.cors_origins:
+    # Pages holding a publishable key must be able to call the API from the browser.
+    cors_origins = sorted({*settings.cors_origins, *app.state.publishable_keys.origins})
+    if cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After"],

@@ -108,7 +108,13 @@ def guard(
     """
     keys: ApiKeys = request.app.state.api_keys
     limiter: RateLimiter = request.app.state.rate_limiter
-    if keys.enabled:
+    publishable = getattr(request.app.state, "publishable_keys", None)
+    if credentials is not None and publishable is not None and publishable.enabled:
+        page_client: str | None = publishable.admit(request, credentials.credentials)
+        if page_client is not None:  # a publishable key, allowed here (else admit raised)
+            request.state.client_id = page_client
+            return page_client
+    if keys.enabled or (publishable is not None and publishable.enabled):
         if credentials is None:
             raise ApiError(
                 status.HTTP_401_UNAUTHORIZED,
