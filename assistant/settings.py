@@ -194,6 +194,9 @@ class Settings(BaseSettings):
         20, ge=1, description="Requests per publishable key per client address per minute."
     )
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
+    mcp_http: bool = Field(
+        True, description="Serve the MCP tools as streamable HTTP at /mcp (behind the API keys)."
+    )
     audit_log: Path | None = Field(
         None, description="Opt-in audit log file (question, receipt, time). Off by default."
     )
