@@ -1,0 +1,199 @@
+"""What a sentence says that the clause it is about does not: deterministic, explainable checks.
+
+Each check compares the sentence with the wording of one clause (its stems, heading and text) and
+names the words that differ, so a reviewer can verify the finding by reading the clause:
+
+- numbers, amounts and deadlines the clause does not give ("five years" where it says "three");
+- a negation the clause does not make ("should not", "avoid");
+- an obligation the clause does not impose ("must", "is required to", "mandatory" where the clause
+  says "should" or "invites"), or a weakening it does not allow ("optional");
+- sanctions the text never mentions (fines, penalties, suspension);
+- an actor or a name the clause does not mention (private companies, a committee it does not name);
+- a sweeping scope the clause does not have ("exclusively", "always").
+No model is involved: the same sentence and clause always give the same differences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from assistant.checking.types import Difference
+from assistant.corpus.citations import strip_citations
+from assistant.corpus.records import Clause
+
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|thousand|million|billion|half|dozen|first|second|third|fourth|fifth|"
+    "tenth|annual|annually|biannual|biennial|quarterly|monthly|weekly|daily"
+)
+NUMBER_RE = re.compile(rf"\b(?:\d+(?:[.,]\d+)*|{NUMBER_WORDS})\b", re.IGNORECASE)
+AMOUNT_AFTER_RE = re.compile(
+    r"^\s*(?:%|percent|per cent|million|billion|euros?|dollars?|usd|eur)\b|^\s*%", re.IGNORECASE
+)
+AMOUNT_BEFORE_RE = re.compile(r"(?:€|\$|£|\beur|\busd|\bbudget of|\bat least)\s*$", re.IGNORECASE)
+DEADLINE_BEFORE_RE = re.compile(
+    r"\b(?:by|within|before|until|no later than|after|every|each|in)\s*$", re.IGNORECASE
+)
+DEADLINE_AFTER_RE = re.compile(r"^\s*(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
+DEADLINE_WORDS_RE = re.compile(
+    r"\b(?:deadlines?|immediately|without delay|as soon as possible|by the end of|next year|"
+    r"timetable|time limit)\b",
+    re.IGNORECASE,
+)
+NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|without|forbid\w*|prohibit\w*|ban|bans|banned|"
+    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|avoid\w*|prevent\w*|"
+    r"discourag\w*|refrain\w*|rather than|instead of|only)\b",
+    re.IGNORECASE,
+)
+STRONG_MODAL_RE = re.compile(
+    r"\b(?:must|shall|required?|requires|requiring|obliged|obligated|obligations?|obligatory|"
+    r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
+    r"legally bound|enforce[sd]?|imposes?)\b",
+    re.IGNORECASE,
+)
+WEAK_MODAL_RE = re.compile(r"\b(?:optional|discretionary|voluntary|at their discretion)\b", re.I)
+CLAUSE_MODAL_RE = re.compile(
+    r"\b(?:should|recommends|invites|encourage|instructs|may|can|agrees|recognising)\b",
+    re.IGNORECASE,
+)
+SANCTION_RE = re.compile(
+    r"\b(?:fines?|fined|penalt(?:y|ies)|sanctions?|sanctioned|suspend\w*|suspension|expel\w*|"
+    r"expulsion|punish\w*|prosecut\w*|liable|liability|infringement\w*|legal action)\b",
+    re.IGNORECASE,
+)
+ACTOR_RE = re.compile(
+    r"\b(?:private (?:sector|compan(?:y|ies)|firms?|providers?)|compan(?:y|ies)|firms|"
+    r"businesses|citizens|investors?|non-members|members|secretary-general|secretariat|"
+    r"ministr(?:y|ies) of \w+|ministers?|municipalit(?:y|ies)|vendors?|suppliers?|"
+    r"regulators?|parliaments?|presidents?|courts?|judges?|banks?|universit(?:y|ies)|"
+    r"foreign \w+|international organisations?|european (?:commission|union)|united nations|"
+    r"world bank|police|auditors?|network on e-government|public governance committee|"
+    r"committee on [a-z ]+?(?=\W|$)|committees?)\b",
+    re.IGNORECASE,
+)
+SCOPE_RE = re.compile(r"\b(?:every|always|exclusively|solely|entirely|universally)\b", re.I)
+SCOPE_EQUIVALENT = {"every": ("all", "any", "each", "every")}
+CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
+IMPLICIT_NAMES = frozenset(
+    "recommendation council oecd according this it the its in on under as for governments "
+    "government digital members".split()
+)
+REFERENCE_RE = re.compile(
+    r"\b(?:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|§)\s*"
+    r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2})(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
+    r"OECD/LEGAL/\d+|C\(\d{4}\)\d+"
+)
+
+
+def _source(clause: Clause) -> str:
+    return " ".join(part for part in (clause.context, clause.heading, clause.text) if part)
+
+
+def claim_text(sentence: str) -> str:
+    """The sentence without citations and clause references, whose numerals are not claims."""
+    return REFERENCE_RE.sub(" ", strip_citations(sentence))
+
+
+def _number_kind(claim: str, match: re.Match[str]) -> str:
+    before, after = claim[: match.start()], claim[match.end() :]
+    if AMOUNT_AFTER_RE.match(after) or AMOUNT_BEFORE_RE.search(before):
+        return "amount"
+    if DEADLINE_AFTER_RE.match(after) or DEADLINE_BEFORE_RE.search(before):
+        return "deadline"
+    return "number"
+
+
+def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Difference]:
+    said = [n.lower() for n in NUMBER_RE.findall(source)]
+    instead = ", ".join(dict.fromkeys(said))[:60]
+    found: list[Difference] = []
+    for match in NUMBER_RE.finditer(claim):
+        word = match.group(0).lower()
+        if word in said or word in implicit:
+            continue
+        found.append(Difference(kind=_number_kind(claim, match), claim=word, clause=instead))
+    for match in DEADLINE_WORDS_RE.finditer(claim):
+        if match.group(0).lower() not in source.lower():
+            found.append(Difference(kind="deadline", claim=match.group(0)))
+    return found
+
+
+def _counted(pattern: re.Pattern[str], text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for word in pattern.findall(text):
+        counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    return counts
+
+
+def _negations(claim: str, source: str) -> list[Difference]:
+    have = _counted(NEGATION_RE, source)
+    return [
+        Difference(kind="negation", claim=word)
+        for word, count in _counted(NEGATION_RE, claim).items()
+        if count > have.get(word, 0)
+    ]
+
+
+def _modality(claim: str, source: str) -> list[Difference]:
+    lowered = source.lower()
+    modal = CLAUSE_MODAL_RE.search(source)
+    instead = modal.group(0).lower() if modal else ""
+    found = [
+        Difference(kind="modality", claim=word, clause=instead)
+        for word in dict.fromkeys(m.lower() for m in STRONG_MODAL_RE.findall(claim))
+        if not re.search(rf"\b{re.escape(word)}\b", lowered)
+    ]
+    found += [
+        Difference(kind="modality", claim=word.lower(), clause=instead)
+        for word in WEAK_MODAL_RE.findall(claim)
+        if word.lower() not in lowered
+    ]
+    return found
+
+
+def _absent(pattern: re.Pattern[str], kind: str, claim: str, source: str) -> list[Difference]:
+    lowered = source.lower()
+    words = dict.fromkeys(m.lower() for m in pattern.findall(claim))
+    return [Difference(kind=kind, claim=w) for w in words if w not in lowered]
+
+
+def _scope(claim: str, source: str) -> list[Difference]:
+    lowered = f" {source.lower()} "
+    found = []
+    for word in dict.fromkeys(m.lower() for m in SCOPE_RE.findall(claim)):
+        same = SCOPE_EQUIVALENT.get(word, (word,))
+        if not any(f" {w} " in lowered for w in same):
+            found.append(Difference(kind="scope", claim=word))
+    return found
+
+
+def _names(claim: str, source: str, implicit: Collection[str]) -> list[Difference]:
+    lowered = source.lower()
+    names = dict.fromkeys(n.lower() for n in CAPITALISED_RE.findall(claim))
+    return [
+        Difference(kind="name", claim=name)
+        for name in names
+        if name not in IMPLICIT_NAMES and name not in implicit and name not in lowered
+    ]
+
+
+def find_differences(
+    sentence: str, clause: Clause, implicit: Collection[str] = ()
+) -> list[Difference]:
+    """Everything ``sentence`` asserts that ``clause`` does not, in a fixed order of checks.
+
+    ``implicit`` holds the lower-case words and figures any sentence may use about the
+    instrument itself (its title, its year of adoption), which no single clause repeats."""
+    claim = claim_text(sentence)
+    source = _source(clause)
+    found = _numbers(claim, source, implicit)
+    found += _negations(claim, source)
+    found += _modality(claim, source)
+    found += _absent(SANCTION_RE, "sanction", claim, source)
+    found += _absent(ACTOR_RE, "actor", claim, source)
+    found += _scope(claim, source)
+    said = " ".join(d.claim for d in found)
+    found += [d for d in _names(claim, source, implicit) if d.claim not in said]
+    return found

@@ -1,0 +1,123 @@
+"""Attribution on the real corpus with the hashing fake embedder: the verdicts that the word
+share and the deterministic differences decide on their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.checking.engine import AttributionEngine
+from assistant.checking.types import Verdict
+from assistant.services import Services
+
+
+@pytest.fixture
+def engine(fake_index: Services) -> AttributionEngine:
+    return AttributionEngine(fake_index.corpus, fake_index.grounding)
+
+
+def test_a_sentence_in_the_clause_own_words_is_supported_with_its_quote(
+    engine: AttributionEngine,
+) -> None:
+    [check] = engine.check_sentences(
+        ["Governments should procure digital technologies based on assessment of existing assets."]
+    )
+    assert check.verdict == Verdict.SUPPORTED
+    assert check.clause_ids == ["IV.11"]
+    assert check.quote is not None
+    clause = engine.corpus.get("IV.11")
+    assert clause is not None
+    assert clause.text[check.quote.start : check.quote.end] == check.quote.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause_id", "kind", "claimed"),
+    [
+        (
+            "Governments must develop clear business cases to sustain the funding of digital "
+            "technologies projects.",
+            "IV.9",
+            "modality",
+            "must",
+        ),
+        (
+            "The Public Governance Committee should report to the Council no later than five "
+            "years following the adoption of this Recommendation.",
+            "VIII",
+            "deadline",
+            "five",
+        ),
+        (
+            "Governments should not encourage engagement and participation of public, private and "
+            "civil society stakeholders in policy making.",
+            "II.2",
+            "negation",
+            "not",
+        ),
+        (
+            "Governments should procure digital technologies based on assessment of existing "
+            "assets, and vendors that fail to comply pay fines.",
+            "IV.11",
+            "sanction",
+            "fines",
+        ),
+    ],
+)
+def test_an_altered_sentence_is_contradicted_naming_the_clause_and_the_difference(
+    engine: AttributionEngine, sentence: str, clause_id: str, kind: str, claimed: str
+) -> None:
+    [check] = engine.check_sentences([sentence])
+    assert check.verdict == Verdict.CONTRADICTED
+    assert check.clause_ids == [clause_id]
+    assert (kind, claimed) in {(d.kind, d.claim) for d in check.differences}
+    assert claimed in check.note
+
+
+def test_a_cited_clause_is_judged_first_even_when_the_sentence_adds_an_amount(
+    engine: AttributionEngine,
+) -> None:
+    [check] = engine.check_sentences(
+        ["Under paragraph 9, projects above EUR 1 million require approval by parliament."]
+    )
+    assert check.cited == ["IV.9"]
+    assert check.verdict == Verdict.CONTRADICTED
+    assert check.clause_ids[0].startswith("IV.9")
+    assert {"amount", "actor"} <= {d.kind for d in check.differences}
+
+
+def test_an_invented_claim_is_not_found(engine: AttributionEngine) -> None:
+    [check] = engine.check_sentences(
+        ["The Recommendation asks every municipality to appoint a chief blockchain officer."]
+    )
+    assert check.verdict == Verdict.NOT_FOUND
+    assert check.clause_ids == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "note"),
+    [
+        ("Dear colleagues,", "a greeting or courtesy"),
+        ("What does paragraph 9 say?", "a question"),
+        ("I think this is a great instrument.", "an opinion"),
+        ("## Background", "a heading"),
+        ("Paris is nice in spring.", "about something else"),
+    ],
+)
+def test_greetings_questions_opinions_and_off_topic_text_are_not_claims(
+    engine: AttributionEngine, sentence: str, note: str
+) -> None:
+    [check] = engine.check_sentences([sentence])
+    assert check.verdict == Verdict.NOT_A_CLAIM
+    assert check.note == note
+
+
+def test_check_text_gives_offsets_into_the_text_as_given(engine: AttributionEngine) -> None:
+    text = (
+        "# Note\n\nHello all.\n- Governments should procure digital technologies based on "
+        "assessment of existing assets. Paris is nice in spring."
+    )
+    result = engine.check_text(text)
+    assert [text[s.start : s.end] for s in result.sentences] == [
+        s.sentence for s in result.sentences
+    ]
+    assert result.counts["supported"] == 1
+    assert result.counts["not a claim about the text"] == 3
