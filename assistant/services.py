@@ -38,6 +38,7 @@ from assistant.backends.embeddings import (
 )
 from assistant.backends.offline import configure_offline
 from assistant.backends.vector_store import VectorStore
+from assistant.checking.engine import AttributionEngine
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
@@ -122,6 +123,12 @@ class Services:
     @cached_property
     def guard(self) -> GroundingGuard:
         return GroundingGuard(self.corpus, self.grounding, self.settings.unsupported_sentences)
+
+    @cached_property
+    def attribution(self) -> AttributionEngine:
+        """Checks any text against the instruments, sentence by sentence (``assistant check``,
+        ``POST /v1/check``): the guard's checker, so both judge support the same way."""
+        return AttributionEngine(self.corpus, self.grounding)
 
     @cached_property
     def composer(self) -> Composer:
