@@ -130,6 +130,15 @@ def search(
 
 
 @app.command()
+def mcp() -> None:
+    """Serve the assistant as an MCP server on stdin/stdout (tools: search_clauses,
+    get_clause, ask; resources: clause://{id}). Over HTTP it is at /mcp of the web app."""
+    from assistant.mcp_server.stdio import run_stdio
+
+    run_stdio(Settings())
+
+
+@app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question about the Recommendation.")],
     as_json: JsonFlag = False,

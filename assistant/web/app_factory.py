@@ -238,6 +238,10 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     app.include_router(api.health_router)
     app.include_router(api.v1_router)
     app.include_router(openai_compat.router)
+    if settings.mcp_http:
+        from assistant.web.mcp_http import mount_mcp  # the MCP SDK loads only when served
+
+        mount_mcp(app, services)
     app.router.routes.append(ApiFallback(app, API_PATHS))
 
     if with_ui:
