@@ -35,7 +35,7 @@ INSTRUMENT_RE = re.compile(
 VERB_HINT_RE = re.compile(r"\b(?:is|are|was|were|be|should|must|shall|can|will|may|has|have)\b")
 EVALUATIVE_RE = re.compile(
     r"\b(?:great|good|excellent|useful|helpful|important|interesting|impressive|bad|poor|weak|"
-    r"strong|valuable|outdated|brilliant|disappointing|best|worst)\b",
+    r"strong|valuable|relevant|outdated|brilliant|disappointing|best|worst)\b",
     re.IGNORECASE,
 )
 

@@ -25,9 +25,11 @@ from assistant.corpus.records import Clause
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     "forty|fifty|hundred|thousand|million|billion|half|dozen|first|second|third|fourth|fifth|"
-    "tenth|annual|annually|biannual|biennial|quarterly|monthly|weekly|daily"
+    "tenth|once|twice|annual|annually|biannual|biennial|quarter|quarterly|monthly|weekly|daily"
 )
 NUMBER_RE = re.compile(rf"\b(?:\d+(?:[.,]\d+)*|{NUMBER_WORDS})\b", re.IGNORECASE)
+NUMBER_NAMES = "one two three four five six seven eight nine ten eleven twelve".split()
+DIGITS = {word: value for value, word in enumerate(NUMBER_NAMES, start=1)}
 AMOUNT_AFTER_RE = re.compile(
     r"^\s*(?:%|percent|per cent|million|billion|euros?|dollars?|usd|eur)\b|^\s*%", re.IGNORECASE
 )
@@ -42,13 +44,26 @@ DEADLINE_WORDS_RE = re.compile(
     re.IGNORECASE,
 )
 NEGATION_RE = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|without|forbid\w*|prohibit\w*|ban|bans|banned|"
-    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|avoid\w*|prevent\w*|"
-    r"discourag\w*|refrain\w*|rather than|instead of|only)\b",
+    r"\b(?:not|no|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
+    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|need not|avoid\w*|"
+    r"prevent\w*|discourag\w*|refrain\w*|exclud\w*|kept (?:out|separate)|keep \w+ (?:out|"
+    r"separate)|separate from|abandon\w*|rather than|instead of|only)\b",
     re.IGNORECASE,
 )
+NOT_WORD_RE = re.compile(r"\bnot\s+(?:oecd\s+)?([a-z]+)", re.IGNORECASE)
+# Words that turn a statement around the same way count as one: "prevent" where the clause says
+# "avoid" is a paraphrase, not a reversal.
+NEGATION_CLASS = {
+    **dict.fromkeys(
+        "not no never none nor neither cannot can't won't shouldn't mustn't don't doesn't "
+        "isn't aren't".split(),
+        "not",
+    ),
+    **dict.fromkeys(("avoid", "prevent", "refrain", "discourag", "forbid", "prohibit"), "avoid"),
+    **dict.fromkeys(("ban", "exclud", "kept", "keep", "separate", "abandon"), "avoid"),
+}
 STRONG_MODAL_RE = re.compile(
-    r"\b(?:must|shall|required?|requires|requiring|obliged|obligated|obligations?|obligatory|"
+    r"\b(?:must|shall|required?|requires|requiring|oblige[sd]?|obliging|obligated|obligations?|obligatory|"
     r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
     r"legally bound|enforce[sd]?|imposes?)\b",
     re.IGNORECASE,
@@ -81,7 +96,7 @@ IMPLICIT_NAMES = frozenset(
     "government digital members".split()
 )
 REFERENCE_RE = re.compile(
-    r"\b(?:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|§)\s*"
+    r"\b(?i:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|§)\s*"
     r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2})(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
     r"OECD/LEGAL/\d+|C\(\d{4}\)\d+"
 )
@@ -105,13 +120,19 @@ def _number_kind(claim: str, match: re.Match[str]) -> str:
     return "number"
 
 
+def _as_digit(word: str) -> str:
+    """'three' and '3' are the same figure (the definition of public value numbers its items)."""
+    return str(DIGITS.get(word.lower(), word.lower()))
+
+
 def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Difference]:
     said = [n.lower() for n in NUMBER_RE.findall(source)]
     instead = ", ".join(dict.fromkeys(said))[:60]
+    said_digits = {_as_digit(n) for n in said}
     found: list[Difference] = []
     for match in NUMBER_RE.finditer(claim):
         word = match.group(0).lower()
-        if word in said or word in implicit:
+        if _as_digit(word) in said_digits or word in implicit:
             continue
         found.append(Difference(kind=_number_kind(claim, match), claim=word, clause=instead))
     for match in DEADLINE_WORDS_RE.finditer(claim):
@@ -120,19 +141,37 @@ def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Differe
     return found
 
 
-def _counted(pattern: re.Pattern[str], text: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for word in pattern.findall(text):
-        counts[word.lower()] = counts.get(word.lower(), 0) + 1
+def _negation_class(word: str) -> str:
+    lowered = word.lower()
+    if lowered in NEGATION_CLASS:
+        return NEGATION_CLASS[lowered]
+    stem = next((k for k in NEGATION_CLASS if len(k) >= 3 and lowered.startswith(k)), lowered)
+    return NEGATION_CLASS.get(stem, lowered)
+
+
+def _counted(text: str) -> dict[str, tuple[int, str]]:
+    """Negations by class: how many, and the first wording of each."""
+    counts: dict[str, tuple[int, str]] = {}
+    for word in NEGATION_RE.findall(text):
+        key = _negation_class(word)
+        count, first = counts.get(key, (0, word.lower()))
+        counts[key] = (count + 1, first)
     return counts
 
 
 def _negations(claim: str, source: str) -> list[Difference]:
-    have = _counted(NEGATION_RE, source)
+    lowered = source.lower()
+
+    def as_prefix(match: re.Match[str]) -> str:  # "not OECD Members" where it says non-Members
+        word = f"non-{match.group(1).lower()}"
+        return word if word in lowered else match.group(0)
+
+    claim = NOT_WORD_RE.sub(as_prefix, claim)
+    have = _counted(source)
     return [
         Difference(kind="negation", claim=word)
-        for word, count in _counted(NEGATION_RE, claim).items()
-        if count > have.get(word, 0)
+        for key, (count, word) in _counted(claim).items()
+        if count > have.get(key, (0, ""))[0]
     ]
 
 

@@ -12,6 +12,7 @@ clause first. Thresholds are data (``Thresholds``) chosen on the meta-evaluation
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,10 @@ from assistant.corpus.references import resolve_references
 from assistant.retrieval.lexical import tokenize
 
 Progress = Callable[[int, int], None]
+PART_BREAK_RE = re.compile(
+    r",\s*|;\s*|\s+(?:and|by|through|after|mainly|preferably|in particular|based on|via)\s+"
+)
+MIN_PART_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -157,15 +162,30 @@ class AttributionEngine:
         close = [m for m in ranked[:5] if m.score >= best.score - limits.margin]
         clean = [m for m in [best, *close] if not m.differences and m.score >= limits.support]
         if clean:
+            extra = self.uncovered_part(claim, clean[0].clause)
+            if extra:
+                found = self._found(base, claim, clean[0], Verdict.PARTLY)
+                return found.model_copy(update={"note": f"{found.note}: '{extra}'"})
             return self._found(base, claim, clean[0], Verdict.SUPPORTED)
         cited_differs = best.clause.clause_id in self._family(base.cited) and best.differences
-        if best.differences and (best.score >= limits.partly or cited_differs):
+        sanction = any(d.kind == "sanction" for d in best.differences)
+        if best.differences and (best.score >= limits.partly or cited_differs or sanction):
             found = self._found(base, claim, best, Verdict.CONTRADICTED)
             explained = "; ".join(d.explain() for d in best.differences)
             return found.model_copy(update={"differences": best.differences, "note": explained})
         if best.score >= limits.partly:
             return self._found(base, claim, best, Verdict.PARTLY)
         return base.model_copy(update={"note": "no clause says this"})
+
+    def uncovered_part(self, claim: str, clause: Clause) -> str | None:
+        """A part of the sentence (cut at commas and linking words) of which the clause uses no
+        content word: what a writer added to a supported statement ("..., based on ISO 27001")."""
+        words = self._words[clause.key]
+        for part in PART_BREAK_RE.split(claim_text(claim)):
+            own = set(tokenize(part))
+            if len(own) >= MIN_PART_WORDS and not own & words:
+                return part.strip(" .,;")
+        return None
 
     def _found(
         self, base: SentenceCheck, claim: str, match: Match, verdict: Verdict

@@ -7,10 +7,11 @@ int(sha256(id)[:8], 16) % 3 == 0. ``tests/checking`` checks every row against th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
+
+from assistant.evaluation.attribution_eval import is_sealed
 
 LABELS = {
     "verbatim": "supported",
@@ -25,11 +26,6 @@ LABELS = {
         ("off-topic", "greeting", "opinion", "question", "heading"), "not a claim about the text"
     ),
 }
-
-
-def is_sealed(row_id: str) -> bool:
-    """The split rule, fixed before any tuning."""
-    return int(hashlib.sha256(row_id.encode()).hexdigest()[:8], 16) % 3 == 0
 
 
 def main(source: Path) -> None:

@@ -1,0 +1,85 @@
+"""The deterministic differences between a sentence and one clause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.checking.differences import find_differences
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Clause
+from assistant.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus.load(Path(PROJECT_ROOT / "corpus"))
+
+
+def clause(corpus: Corpus, clause_id: str) -> Clause:
+    found = corpus.get(clause_id)
+    assert found is not None
+    return found
+
+
+def kinds(sentence: str, found: Clause) -> set[tuple[str, str]]:
+    return {(d.kind, d.claim) for d in find_differences(sentence, found, {"2014"})}
+
+
+def test_a_faithful_sentence_has_no_difference(corpus: Corpus) -> None:
+    viii = clause(corpus, "VIII")
+    sentence = "The Public Governance Committee reports to the Council within three years."
+    assert kinds(sentence, viii) == set()
+
+
+def test_number_words_and_digits_are_the_same_figure(corpus: Corpus) -> None:
+    value = clause(corpus, "I.public-value")
+    assert kinds("One element of public value is fairness of distribution.", value) == set()
+    assert ("number", "nine") in kinds("Public value lists nine kinds of benefits.", value)
+
+
+def test_a_changed_figure_names_what_the_clause_says(corpus: Corpus) -> None:
+    [difference] = find_differences(
+        "The Committee reports no later than five years after adoption.", clause(corpus, "VIII")
+    )
+    assert (difference.kind, difference.claim, difference.clause) == ("deadline", "five", "three")
+    assert "the clause says 'three'" in difference.explain()
+
+
+def test_negations_of_one_kind_are_paraphrases_not_reversals(corpus: Corpus) -> None:
+    divides = clause(corpus, "II.1.iii")
+    assert kinds("Governments should prevent new forms of digital exclusion.", divides) == set()
+    assert ("negation", "not") in kinds("Non-Members may not adhere to it.", clause(corpus, "VII"))
+    assert (
+        kinds("Countries that are not Members are invited to adhere.", clause(corpus, "VII"))
+        == set()
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Members must disseminate the Recommendation.", ("modality", "must")),
+        ("Members are obliged to disseminate the Recommendation.", ("modality", "obliged")),
+        ("Members that do not comply pay fines.", ("sanction", "fines")),
+        ("Members should disseminate it solely at national level.", ("scope", "solely")),
+        (
+            "Members should disseminate it through the European Commission.",
+            ("actor", "european commission"),
+        ),
+        ("Members should disseminate it within 30 days.", ("deadline", "30")),
+        ("Members should spend EUR 5 million on dissemination.", ("amount", "5")),
+    ],
+)
+def test_each_kind_of_alteration_is_named(
+    corpus: Corpus, sentence: str, expected: tuple[str, str]
+) -> None:
+    assert expected in kinds(sentence, clause(corpus, "VI"))
+
+
+def test_clause_references_and_the_year_of_adoption_are_not_claimed_figures(
+    corpus: Corpus,
+) -> None:
+    sentence = "Paragraph 9 of the 2014 Recommendation asks for clear business cases [IV.9]."
+    assert kinds(sentence, clause(corpus, "IV.9")) == set()
