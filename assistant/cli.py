@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape as esc
 from rich.table import Table
 
+from assistant.evaluation.check_commands import register_check_commands
 from assistant.evaluation.cli import register_eval_commands
 from assistant.learning.cli import register_train_command
 from assistant.settings import Settings
@@ -169,4 +170,5 @@ def main() -> None:
 
 # evaluation commands
 register_eval_commands(app)
+register_check_commands(app)
 register_train_command(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 class Verdict(StrEnum):
@@ -66,8 +66,10 @@ class CheckResult(BaseModel):
     instrument_id: str
     sentences: list[SentenceCheck]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def counts(self) -> dict[str, int]:
+        """How many sentences got each verdict (every verdict listed, zeros included)."""
         counts = {verdict.value: 0 for verdict in Verdict}
         for sentence in self.sentences:
             counts[sentence.verdict.value] += 1
