@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, computed_field
 
+MAX_CHECK_CHARS = 50_000  # about twenty pages: the longest draft one request may check
+
 
 class Verdict(StrEnum):
     """The five answers a reviewer gets for a sentence (the wording is the public contract)."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from assistant.answering.types import Answer
+from assistant.checking.types import CheckResult
 from assistant.retrieval.search import IndexNotReady
 from assistant.web.audit import audit
 from assistant.web.clause_views import clause_out, clause_tree, find_clause
@@ -31,6 +32,7 @@ from assistant.web.requests import (
 )
 from assistant.web.schemas import (
     AskRequest,
+    CheckRequest,
     ClauseOut,
     ClauseTree,
     ErrorDetail,
@@ -131,6 +133,18 @@ async def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
         yield ServerSentEvent(data="{}", event="done")
 
     return EventSourceResponse(sse(), sep="\n", ping=15)
+
+
+@v1_router.post(
+    "/check", response_model=CheckResult, summary="Check a text against the clauses", tags=["check"]
+)
+def check(body: CheckRequest, request: Request) -> CheckResult:
+    """Each sentence of any text (a brief, another chatbot's answer) with its verdict:
+    `supported` (clause ids and the quoted words), `partly supported`, `not found in the text`,
+    `contradicted` (the clause and what differs: numbers, negation, must vs should, invented
+    sanctions, deadlines or amounts) or `not a claim about the text`. `start`/`end` are offsets
+    into `text` for highlighting."""
+    return services_of(request).attribution.check_text(body.text)
 
 
 @v1_router.get("/clauses", response_model=ClauseTree, summary="The clause tree", tags=["clauses"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answering.types import ChatMessage
+from assistant.checking.types import MAX_CHECK_CHARS
 
 MODEL_ID = "oecd-digital-government"
 MODEL_OWNER = "oecd-dg-assistant"
@@ -29,6 +30,29 @@ class ErrorResponse(BaseModel):
     """Every error of the API has this shape (also 404, 405, 422 and 500)."""
 
     error: ErrorDetail
+
+
+class CheckRequest(BaseModel):
+    """A draft to check against the Recommendation, sentence by sentence (``POST /v1/check``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Governments must develop business cases for all projects."}]
+        }
+    )
+
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_CHECK_CHARS,
+        description=f"The text to check (at most {MAX_CHECK_CHARS} characters).",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def has_words(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the text is blank: there is no sentence to check")
+        return text
 
 
 class AskRequest(BaseModel):
