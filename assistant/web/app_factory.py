@@ -29,6 +29,7 @@ from assistant.web.middleware import BodySizeLimit, SecurityHeaders
 from assistant.web.publishable import PublishableKeys
 from assistant.web.requests import index_message
 from assistant.web.security import ApiError, build_security, shorten
+from assistant.web.widget import WidgetScript, widget_router
 
 logger = logging.getLogger("assistant.web")
 
@@ -242,6 +243,7 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
         from assistant.web.mcp_http import mount_mcp  # the MCP SDK loads only when served
 
         mount_mcp(app, services)
+    app.include_router(widget_router(WidgetScript.load()))
     app.router.routes.append(ApiFallback(app, API_PATHS))
 
     if with_ui:

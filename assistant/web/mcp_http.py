@@ -13,7 +13,7 @@ each time the lifespan starts, so an app can be started twice (tests do).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,7 +31,7 @@ from assistant.web.security import ApiError, bearer_scheme, guard, shorten
 MCP_PATH = "/mcp"
 
 
-def refusal(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:
+def refusal(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Any:
     return JSONResponse(
         {"error": {"code": code, "message": message}},
         status_code=status,
