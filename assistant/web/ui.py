@@ -23,6 +23,7 @@ from assistant.web.chat_callbacks import (
     pick_example,
     section_choices,
 )
+from assistant.web.check_views import check_tab
 
 EXAMPLES = [
     "How should we justify the funding of a digital project?",
@@ -208,9 +209,12 @@ def build_ui(services: Services, audit: AuditLog | None = None) -> gr.Blocks:
         conversation = gr.State([])
         last_answer = gr.State(None)
         gr.HTML(render.header(services.corpus.primary), elem_id="page-header")
-        with gr.Row(equal_height=False):
-            left = chat_column(services)
-            right = clause_column(services)
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                left = chat_column(services)
+                right = clause_column(services)
+            with gr.Tab("Check a draft", id="check", elem_id="check-tab"):
+                check_tab(services)
         bridge = gr.HTML(
             "", html_template="", js_on_load=BRIDGE_JS, visible="hidden", elem_id="clause-bridge"
         )

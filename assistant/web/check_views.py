@@ -1,0 +1,97 @@
+"""The "Check a draft" tab: a checked text as HTML, each sentence coloured by its verdict, and a
+side panel with the clauses that support or are contradicted, their words marked.
+
+Everything that comes from the pasted draft or the corpus is escaped: a draft pasted from a web
+page may hold markup or scripts, which must show as text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import gradio as gr
+
+from assistant.checking.report import COLOURS, summary_line
+from assistant.checking.types import MAX_CHECK_CHARS, CheckResult, SentenceCheck
+from assistant.corpus.instruments import Corpus
+from assistant.services import Services
+
+CHECK_CSS_CLASS = "verdict-"
+EMPTY_PANEL = "<p>The clauses behind each verdict appear here.</p>"
+
+
+def _css_name(check: SentenceCheck) -> str:
+    return CHECK_CSS_CLASS + check.verdict.value.replace(" ", "-")
+
+
+def highlighted(text: str, result: CheckResult) -> str:
+    """The draft as written, each sentence a coloured, numbered span with its verdict as a title."""
+    pieces: list[str] = []
+    cursor = 0
+    for check in result.sentences:
+        pieces.append(escape(text[cursor : check.start]))
+        clauses = f" ({', '.join(check.clause_ids)})" if check.clause_ids else ""
+        title = escape(f"{check.index + 1}. {check.verdict.value}{clauses}: {check.note}")
+        pieces.append(
+            f'<span class="check-sentence {_css_name(check)}" data-verdict="'
+            f'{escape(check.verdict.value)}" style="background:{COLOURS[check.verdict]}" '
+            f'title="{title}"><sup>{check.index + 1}</sup>{escape(check.sentence)}</span>'
+        )
+        cursor = check.end
+    pieces.append(escape(text[cursor:]))
+    body = "".join(pieces).replace("\n", "<br>")
+    return f'<p class="check-summary">{escape(summary_line(result))}</p><div>{body}</div>'
+
+
+def clause_panel(result: CheckResult, corpus: Corpus) -> str:
+    """Each clause named by a verdict, once, with its quoted words marked and its sentences."""
+    sections: list[str] = []
+    for clause_id in dict.fromkeys(c for s in result.sentences for c in s.clause_ids):
+        clause = corpus.get(clause_id)
+        if clause is None:
+            continue
+        users = [s for s in result.sentences if clause_id in s.clause_ids]
+        quote = next((s.quote for s in users if s.quote), None)
+        wording = escape(clause.text)
+        if quote:
+            before, marked = clause.text[: quote.start], clause.text[quote.start : quote.end]
+            after = clause.text[quote.end :]
+            wording = f"{escape(before)}<mark>{escape(marked)}</mark>{escape(after)}"
+        items = "".join(
+            f"<li>{s.index + 1}. {escape(s.verdict.value)}: {escape(s.note)}</li>" for s in users
+        )
+        sections.append(
+            f'<section class="check-clause" data-clause-id="{escape(clause_id)}">'
+            f"<h4>{escape(clause.label)}</h4><p>{wording}</p><ul>{items}</ul></section>"
+        )
+    return "".join(sections) or "<p>No clause supports or contradicts this text.</p>"
+
+
+def run_check(services: Services, text: str) -> tuple[str, str]:
+    """The tab's one action: the highlighted draft and the clause panel (or a message)."""
+    if not text or not text.strip():
+        return "<p>Paste a draft to check.</p>", EMPTY_PANEL
+    if len(text) > MAX_CHECK_CHARS:
+        message = f"The draft is longer than {MAX_CHECK_CHARS} characters; check it in parts."
+        return f"<p>{escape(message)}</p>", EMPTY_PANEL
+    result = services.attribution.check_text(text)
+    return highlighted(text, result), clause_panel(result, services.corpus)
+
+
+def check_tab(services: Services) -> None:
+    """The tab's components and event, inside the page's ``gr.Tab``."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=380):
+            draft = gr.Textbox(
+                label="Paste a draft (a brief, an e-mail, another chatbot's answer)",
+                lines=10,
+                max_length=MAX_CHECK_CHARS,
+                elem_id="check-draft",
+            )
+            run = gr.Button(
+                "Check against the Recommendation", variant="primary", elem_id="check-run"
+            )
+            result = gr.HTML("", elem_id="check-result")
+        with gr.Column(scale=2, min_width=320):
+            panel = gr.HTML(EMPTY_PANEL, elem_id="check-clauses", label="Clauses")
+    run.click(lambda text: run_check(services, text), draft, [result, panel], api_name="check")

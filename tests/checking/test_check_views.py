@@ -1,0 +1,39 @@
+"""The "Check a draft" tab's HTML on the fakes: every sentence coloured, markup escaped."""
+
+from __future__ import annotations
+
+from assistant.checking.types import MAX_CHECK_CHARS
+from assistant.services import Services
+from assistant.web.check_views import run_check
+
+DRAFT = (
+    "Hello <b>team</b>.\n"
+    "Governments must develop clear business cases to sustain the funding of digital "
+    "technologies projects [IV.9]. Governments should procure digital technologies based on "
+    "assessment of existing assets.\n<img src=x onerror=alert(1)>"
+)
+
+
+def test_each_sentence_is_a_coloured_span_and_the_clauses_fill_the_panel(
+    fake_index: Services,
+) -> None:
+    html, panel = run_check(fake_index, DRAFT)
+    assert html.count('class="check-sentence') == 4
+    assert 'data-verdict="contradicted"' in html
+    assert 'data-verdict="supported"' in html
+    assert 'data-clause-id="IV.9"' in panel
+    assert 'data-clause-id="IV.11"' in panel
+    assert "<mark>" in panel  # the quoted words of the supporting clause
+    assert "modality: the sentence says &#x27;must&#x27;" in panel
+
+
+def test_pasted_markup_is_shown_as_text(fake_index: Services) -> None:
+    html, _ = run_check(fake_index, DRAFT)
+    assert "&lt;b&gt;team&lt;/b&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html and "<b>" not in html
+
+
+def test_empty_and_too_long_drafts_get_a_message(fake_index: Services) -> None:
+    assert "Paste a draft" in run_check(fake_index, "   ")[0]
+    assert "longer than" in run_check(fake_index, "x" * (MAX_CHECK_CHARS + 1))[0]
