@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -265,3 +266,50 @@ def test_screenshot_of_the_sample_page(browser: Any, sites: dict[str, str]) -> N
     finally:
         page.close()
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """WCAG 2.1 A and AA violations inside the widget (axe-core, shipped in the
+    axe-playwright-python package: nothing downloaded)."""
+    import axe_playwright_python
+
+    page.add_script_tag(path=str(Path(axe_playwright_python.__file__).with_name("axe.min.js")))
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    result = page.evaluate(
+        "tags => axe.run({include: [['dgs-assistant']]}, {runOnly: {type: 'tag', values: tags}})",
+        tags,
+    )
+    assert result["passes"], "axe checked nothing"
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]], "help": v["help"]}
+        for v in result["violations"]
+    ]
+
+
+def test_no_wcag_21_aa_violations(tab: Any, sites: dict[str, str]) -> None:
+    """axe-core in Chromium on the widget: closed, after an answer, after a refusal and with a
+    clause open, in English and in French."""
+    tab.goto(sites["allowed"] + "/as-shipped")
+    tab.wait_for_function("() => document.querySelector('dgs-assistant')?.shadowRoot")
+    assert axe_violations(tab) == []
+    open_widget(tab, sites["allowed"] + "/as-shipped")
+    ask(tab, QUESTION)
+    ask(tab, "Who won the 1998 football world cup?")
+    assert axe_violations(tab) == []
+    tab.locator("dgs-assistant .msg.bot .chip").first.click()
+    tab.locator("dgs-assistant .clause h3").wait_for()
+    assert axe_violations(tab) == []
+    french = sites["allowed"] + "/as-shipped?lang=fr"
+    tab.goto(french)
+    tab.evaluate("() => document.querySelector('dgs-assistant').remove()")
+    tab.evaluate(
+        "api => { const w = document.createElement('dgs-assistant');"
+        " w.setAttribute('lang', 'fr'); w.setAttribute('api', api);"
+        " w.setAttribute('key', 'pk_intranet_demo_0123456789'); document.body.append(w); }",
+        sites["api"],
+    )
+    launcher = tab.locator("dgs-assistant .launch").last
+    assert launcher.inner_text() == "Interroger la Recommandation"
+    launcher.click()
+    assert tab.locator("dgs-assistant textarea").last.get_attribute("id")
+    assert axe_violations(tab) == []
