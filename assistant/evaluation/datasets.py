@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.answering.types import ChatMessage
+from assistant.evaluation.csv_sets import CsvRowError, csv_rows
 
 ASSISTANT = "assistant"
 OPTIONAL_PREFIXES = ("meta_eval.",)
@@ -32,6 +33,8 @@ QuestionType = Literal[
     "typo",
     "french",
 ]
+# Any label an evaluator's own set uses: per-type figures are computed for whatever labels occur.
+TYPE_LABEL = r"^[A-Za-z0-9][A-Za-z0-9_.:/ -]{0,39}$"
 
 
 class DatasetError(ValueError):
@@ -48,11 +51,16 @@ class RetrievalItem(BaseModel):
 
 
 class GoldItem(BaseModel):
-    """One line of ``gold.jsonl``: an end-to-end question with its expected behaviour."""
+    """One line of ``gold.jsonl`` (or one row of a CSV set): an end-to-end question with its
+    expected behaviour."""
 
     id: str
     question: str = Field(min_length=1)
-    type: QuestionType
+    type: str = Field(
+        pattern=TYPE_LABEL,
+        description="A free label (1-40 letters, digits, _ . : / - or spaces); the shipped sets "
+        "use the eleven QuestionType values.",
+    )
     gold: list[str] = Field(default_factory=list)
     must_refuse: bool = False
     key_facts: list[str] = Field(default_factory=list)
@@ -67,18 +75,32 @@ class GoldItem(BaseModel):
 Item = TypeVar("Item", RetrievalItem, GoldItem)
 
 
+def _raw_rows(path: Path, model: type[Item]) -> list[tuple[int, Any]]:
+    """(line number, parsed row) of a JSONL or CSV set; a JSON error names its line."""
+    if path.suffix.lower() == ".csv":
+        try:
+            return csv_rows(path, frozenset(model.model_fields))
+        except CsvRowError as exc:
+            raise DatasetError(str(exc)) from exc
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path.name}:{number}: not valid JSON ({exc.msg}).") from exc
+    return rows
+
+
 def _load(path: Path, model: type[Item]) -> list[Item]:
     if not path.is_file():
         raise DatasetError(f"Dataset file {path} does not exist.")
     items: list[Item] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, raw in _raw_rows(path, model):
         try:
-            item = model.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path.name}:{number}: not valid JSON ({exc.msg}).") from exc
+            item = model.model_validate(raw)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or 'line'}: {err['msg']}"
