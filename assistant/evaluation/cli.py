@@ -8,6 +8,7 @@ written: ``python -m assistant.evaluation.cli eval-retrieval``.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,14 +22,24 @@ from assistant.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:  # the services import torch and Chroma: only when a command runs
     from assistant.evaluation.datasets import GoldItem, QuestionRecord
+    from assistant.evaluation.runner import EvalRun
     from assistant.services import Services
 
 RETRIEVAL_SET = PROJECT_ROOT / "evals" / "datasets" / "retrieval.jsonl"
 GOLD_SET = PROJECT_ROOT / "evals" / "datasets" / "gold.jsonl"
 RULES_ONLY = "assistant (rules only)"
 THRESHOLDS = PROJECT_ROOT / "evals" / "thresholds.toml"
-
-
+SYSTEM_KEY_VARIABLE = "ASSISTANT_EVAL_SYSTEM_API_KEY"
+SYSTEM_HELP = (
+    "An OpenAI-compatible chat endpoint (base URL, e.g. http://host:8080/v1) to grade beside the "
+    f"assistant; repeatable; its key, if any, in ${SYSTEM_KEY_VARIABLE}."
+)
+ANSWERS_HELP = (
+    "Answers collected elsewhere, JSONL (id or question, answer, contexts; ragas names "
+    "user_input, response, retrieved_contexts accepted); repeatable."
+)
+SystemOption = Annotated[list[str] | None, typer.Option("--system", help=SYSTEM_HELP)]
+AnswersOption = Annotated[list[Path] | None, typer.Option("--answers", help=ANSWERS_HELP)]
 EVAL_EXTRA = ("matplotlib", "langchain_text_splitters", "langchain_chroma")
 
 
@@ -130,21 +141,28 @@ def eval_command(
         bool,
         typer.Option(help="Also score the rules-only judgement (no learned parts) in this run."),
     ] = False,
+    system: SystemOption = None,
+    system_model: Annotated[str, typer.Option(help="Model name sent to --system.")] = "default",
+    answers: AnswersOption = None,
 ) -> None:
-    """Run the assistant over a gold set; write results.jsonl, summary.json and a report."""
-    import datetime as dt
-    import os
-
+    """Run the assistant (and, side by side, the baselines and other systems) over a gold set;
+    write results.jsonl, summary.json and a report."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from assistant.evaluation.datasets import apply_thresholds
-    from assistant.evaluation.report import write_run
+    from assistant.evaluation.datasets import DatasetError
+    from assistant.evaluation.external import outside_systems
     from assistant.evaluation.runner import evaluate
 
     console = Console()
     items, gate = _load_gold_and_gate(dataset, limit, thresholds, check, console)
     services = _services(**({"generator": generator} if generator else {}))
     also = [(RULES_ONLY, _rules_only(services))] if rules_too else []
-    run = evaluate(services, items, baselines, dataset=str(dataset), also=also)
+    try:
+        key = os.environ.get(SYSTEM_KEY_VARIABLE)
+        outside = outside_systems(services.corpus, system or [], system_model, key, answers or [])
+    except DatasetError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    run = evaluate(services, items, baselines, str(dataset), also=also, outside=outside)
     if judge:
         run.summary["judge"] = _judge(services, run.records, console)
     if meta:
@@ -152,6 +170,23 @@ def eval_command(
 
         report = meta_evaluate(services)
         run.summary["meta_eval"] = report.model_dump()
+    _finish(run, services, gate, thresholds, out, console)
+
+
+def _finish(
+    run: EvalRun,
+    services: Services,
+    gate: dict[str, dict[str, float]] | None,
+    thresholds: Path,
+    out: Path | None,
+    console: Console,
+) -> None:
+    """Write the run, print its summary, and exit 1 when a threshold is missed."""
+    import datetime as dt
+
+    from assistant.evaluation.datasets import apply_thresholds
+    from assistant.evaluation.report import write_run
+
     failures = apply_thresholds(run.summary, gate, thresholds) if gate else []
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     paths = write_run(run, out or PROJECT_ROOT / "evals" / "out" / stamp, services.corpus)
@@ -211,7 +246,7 @@ def _judge(services: Services, records: list[QuestionRecord], console: Console) 
 
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
     from assistant.evaluation.datasets import flatten
-    from assistant.evaluation.report_blocks import HEADLINES, fmt
+    from assistant.evaluation.report_blocks import ATTRIBUTION_ROWS, HEADLINES, fmt
 
     systems = summary["systems"]
     table = Table(title=f"Evaluation ({summary['questions']} questions)")
@@ -225,7 +260,7 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
         "latency p95 (s)": "latency.p95",
         "errors": "errors",
     }
-    for label, key in {**HEADLINES, **extra}.items():
+    for label, key in {**HEADLINES, **ATTRIBUTION_ROWS, **extra}.items():
         table.add_row(label, *(fmt(flat[name].get(key)) for name in systems))
     console.print(table)
     if summary.get("meta_eval"):

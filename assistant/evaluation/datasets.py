@@ -144,6 +144,21 @@ class SentenceVerdict(BaseModel):
     supported: bool
 
 
+class AnswerAttribution(BaseModel):
+    """An answer checked sentence by sentence against the whole text (``assistant.checking``):
+    how its claims fare whatever it cites, so systems that never cite can be compared."""
+
+    claims: int = 0
+    supported: int = 0
+    partly: int = 0
+    not_found: int = 0
+    contradicted: int = 0
+    contradicted_clauses: list[str] = Field(default_factory=list)
+    quoted: list[str] = Field(
+        default_factory=list, description="Clauses whose own words a sentence repeats."
+    )
+
+
 class QuestionRecord(BaseModel):
     """One line of ``results.jsonl``: a question, what one system answered, and its scores.
 
@@ -167,6 +182,7 @@ class QuestionRecord(BaseModel):
     key_facts: dict[str, bool] = Field(default_factory=dict, description="Fact -> covered.")
     latency_s: float = 0.0
     error: str | None = None
+    attribution: AnswerAttribution | None = None
 
 
 def load_results(path: Path) -> list[QuestionRecord]:

@@ -26,6 +26,7 @@ from assistant.evaluation.answer_metrics import (
 )
 from assistant.evaluation.answer_metrics import fact_covered as fact_covered
 from assistant.evaluation.answer_metrics import invalid_citations as invalid_citations
+from assistant.evaluation.attribution_metrics import attribution_block
 from assistant.evaluation.metric_core import LEVELS, by_group
 from assistant.evaluation.metric_core import MetricResult as MetricResult
 from assistant.evaluation.metric_core import matches as matches
@@ -87,6 +88,7 @@ def summarise(
         per_item[f"abstention.{name}"] = result.individual
     summary["abstention"] = {name: m.score for name, m in abstention.items()}
     summary["latency"] = latency_summary([r.latency_s for r in records])
+    summary["attribution"] = attribution_block(records, parents)
     types = [r.type for r in records]
     by_type: dict[str, dict[str, float | None]] = defaultdict(dict)
     for key in BY_TYPE_METRICS:

@@ -29,6 +29,13 @@ HEADLINES = {
     "abstention recall": "abstention.recall",
     "false-refusal rate": "abstention.false_refusal_rate",
 }
+# Attribution of every sentence against the whole text (systems that never cite included);
+# computed when outside systems are graded in the run.
+ATTRIBUTION_ROWS = {
+    "attributed claims supported": "attribution.supported_share",
+    "contradicted sentences": "attribution.contradictions",
+    "correct clause mentioned": "attribution.correct_clause_mentioned",
+}
 WORST = 12
 
 
@@ -92,6 +99,7 @@ def _headlines(systems: dict[str, Any]) -> list[Block]:
     flat = {name: flatten(data) for name, data in systems.items()}
     rows = [[label, *(fmt(flat[s].get(key)) for s in systems)] for label, key in HEADLINES.items()]
     for label, key in (
+        *ATTRIBUTION_ROWS.items(),
         ("invalid citations", "citations.invalid"),
         ("errors", "errors"),
         ("latency p50 (s)", "latency.p50"),

@@ -25,6 +25,7 @@ from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause
 from assistant.corpus.sentences import answer_sentences
 from assistant.evaluation import baselines
+from assistant.evaluation.attribution_metrics import attribute_records
 from assistant.evaluation.datasets import (
     ASSISTANT,
     GoldItem,
@@ -223,9 +224,11 @@ def evaluate(
     dataset: str = "",
     progress: bool = True,
     also: Sequence[tuple[str, Services]] = (),
+    outside: Sequence[System] = (),
 ) -> EvalRun:
-    """Run the assistant (and the baselines, and the assistant as configured in ``also``, e.g.
-    with rules only) over ``items`` and summarise every system, in one run."""
+    """Run the assistant (and the baselines, the assistant as configured in ``also``, e.g.
+    with rules only, and ``outside`` systems) over ``items`` and summarise every system, in one
+    run. With outside systems every answer is also checked by attribution, side by side."""
 
     settings = services.settings
     check_clause_ids(items, {c.clause_id for c in services.corpus.clauses})
@@ -242,6 +245,10 @@ def evaluate(
         naive = baselines.NaiveRag(services.corpus, services.embeddings)
         with naive.open():
             records += run_system(baselines.NaiveRagSystem(naive), items, scorer, progress)
+    for system in outside:
+        records += run_system(system, items, scorer, progress)
+    if outside:
+        attribute_records(records, services.attribution)
     systems = list(dict.fromkeys(r.system for r in records))
     summary = {
         "dataset": dataset,
