@@ -36,6 +36,7 @@ from assistant.web.schemas import (
     ClauseOut,
     ClauseTree,
     ErrorDetail,
+    ErrorResponse,
     Health,
     Readiness,
     SearchHit,
@@ -154,7 +155,11 @@ def clauses(request: Request) -> ClauseTree:
 
 
 @v1_router.get(
-    "/clauses/{clause_id}", response_model=ClauseOut, summary="One clause", tags=["clauses"]
+    "/clauses/{clause_id}",
+    response_model=ClauseOut,
+    summary="One clause",
+    tags=["clauses"],
+    responses={404: {"model": ErrorResponse, "description": "No clause with that id."}},
 )
 def clause(
     clause_id: str,

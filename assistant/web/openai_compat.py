@@ -29,6 +29,7 @@ from assistant.web.schemas import (
     MODEL_ID,
     ChatCompletionMessage,
     ChatCompletionRequest,
+    ErrorResponse,
     ModelCard,
     ModelList,
 )
@@ -145,7 +146,12 @@ def list_models() -> ModelList:
     return ModelList(data=[ModelCard()])
 
 
-@router.get("/models/{model_id}", response_model=ModelCard, summary="One model")
+@router.get(
+    "/models/{model_id}",
+    response_model=ModelCard,
+    summary="One model",
+    responses={404: {"model": ErrorResponse, "description": "No model with that id."}},
+)
 def get_model(model_id: str) -> ModelCard:
     if model_id != MODEL_ID:
         raise ApiError(
@@ -157,7 +163,14 @@ def get_model(model_id: str) -> ModelCard:
 @router.post(
     "/chat/completions",
     summary="Chat completion (OpenAI-compatible)",
-    responses={200: {"description": "A chat.completion, or chat.completion.chunk events."}},
+    responses={
+        200: {
+            "description": "A chat.completion (JSON), or with `stream: true` chat.completion.chunk "
+            "server-sent events ending with `data: [DONE]`.",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        },
+        404: {"model": ErrorResponse, "description": "Unknown model."},
+    },
 )
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
     """OpenAI's chat completions, streaming or not. The reply's `annotations` hold one

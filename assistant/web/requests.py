@@ -29,6 +29,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
         401: "Missing or invalid API key.",
+        403: "A publishable key used from an origin not on its list, or on a route it may not "
+        "call.",
         413: "Request body too large.",
         415: "Body is not sent as JSON (Content-Type: application/json).",
         422: "Invalid request (e.g. question too long).",
