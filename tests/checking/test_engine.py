@@ -121,3 +121,11 @@ def test_check_text_gives_offsets_into_the_text_as_given(engine: AttributionEngi
     ]
     assert result.counts["supported"] == 1
     assert result.counts["not a claim about the text"] == 3
+
+
+def test_progress_is_reported_for_every_sentence(engine: AttributionEngine) -> None:
+    seen: list[tuple[int, int]] = []
+    engine.check_text(
+        "Hello. Members are invited to disseminate it. Bye.", lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
