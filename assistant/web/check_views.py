@@ -7,11 +7,15 @@ page may hold markup or scripts, which must show as text.
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from html import escape
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from assistant.checking.report import COLOURS, summary_line
+from assistant.checking.report import COLOURS, summary_line, to_html
 from assistant.checking.types import MAX_CHECK_CHARS, CheckResult, SentenceCheck
 from assistant.corpus.instruments import Corpus
 from assistant.services import Services
@@ -67,15 +71,23 @@ def clause_panel(result: CheckResult, corpus: Corpus) -> str:
     return "".join(sections) or "<p>No clause supports or contradicts this text.</p>"
 
 
-def run_check(services: Services, text: str) -> tuple[str, str]:
-    """The tab's one action: the highlighted draft and the clause panel (or a message)."""
+def run_check(
+    services: Services, text: str, reports: Path | None = None
+) -> tuple[str, str, Path | None]:
+    """The tab's one action: the highlighted draft, the clause panel and, with a ``reports``
+    folder, the HTML report to attach to a review (or a message and no report)."""
     if not text or not text.strip():
-        return "<p>Paste a draft to check.</p>", EMPTY_PANEL
+        return "<p>Paste a draft to check.</p>", EMPTY_PANEL, None
     if len(text) > MAX_CHECK_CHARS:
         message = f"The draft is longer than {MAX_CHECK_CHARS} characters; check it in parts."
-        return f"<p>{escape(message)}</p>", EMPTY_PANEL
+        return f"<p>{escape(message)}</p>", EMPTY_PANEL, None
     result = services.attribution.check_text(text)
-    return highlighted(text, result), clause_panel(result, services.corpus)
+    report = None
+    if reports is not None:
+        reports.mkdir(parents=True, exist_ok=True)
+        report = reports / f"check-{uuid.uuid4().hex[:12]}.html"
+        report.write_text(to_html(result, services.corpus, "pasted draft"), encoding="utf-8")
+    return highlighted(text, result), clause_panel(result, services.corpus), report
 
 
 def check_tab(services: Services) -> None:
@@ -92,6 +104,15 @@ def check_tab(services: Services) -> None:
                 "Check against the Recommendation", variant="primary", elem_id="check-run"
             )
             result = gr.HTML("", elem_id="check-result")
+            download = gr.DownloadButton(
+                "Download the report (HTML)", visible=False, elem_id="check-report"
+            )
         with gr.Column(scale=2, min_width=320):
             panel = gr.HTML(EMPTY_PANEL, elem_id="check-clauses", label="Clauses")
-    run.click(lambda text: run_check(services, text), draft, [result, panel], api_name="check")
+    reports = Path(tempfile.gettempdir()) / "assistant-check-reports"
+
+    def check(text: str) -> tuple[str, str, Any]:
+        html, clauses, report = run_check(services, text, reports)
+        return html, clauses, gr.DownloadButton(value=report, visible=report is not None)
+
+    run.click(check, draft, [result, panel, download], api_name="check")

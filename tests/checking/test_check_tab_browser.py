@@ -63,3 +63,7 @@ def test_check_a_draft_highlights_sentences_and_shows_clauses(page) -> None:  # 
     assert page.locator("#check-result img").count() == 0
     assert page.locator("#check-result script").count() == 0
     assert '<img src=x onerror="alert(1)">' in page.inner_text("#check-result")
+    with page.expect_download() as download:
+        page.click("#check-report")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "contradicted" in report and "&lt;script&gt;alert(2)&lt;/script&gt;" in report

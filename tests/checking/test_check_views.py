@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.checking.types import MAX_CHECK_CHARS
 from assistant.services import Services
 from assistant.web.check_views import run_check
@@ -17,7 +19,7 @@ DRAFT = (
 def test_each_sentence_is_a_coloured_span_and_the_clauses_fill_the_panel(
     fake_index: Services,
 ) -> None:
-    html, panel = run_check(fake_index, DRAFT)
+    html, panel, _ = run_check(fake_index, DRAFT)
     assert html.count('class="check-sentence') == 4
     assert 'data-verdict="contradicted"' in html
     assert 'data-verdict="supported"' in html
@@ -28,7 +30,7 @@ def test_each_sentence_is_a_coloured_span_and_the_clauses_fill_the_panel(
 
 
 def test_pasted_markup_is_shown_as_text(fake_index: Services) -> None:
-    html, _ = run_check(fake_index, DRAFT)
+    html, _, _ = run_check(fake_index, DRAFT)
     assert "&lt;b&gt;team&lt;/b&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<img" not in html and "<b>" not in html
@@ -37,3 +39,13 @@ def test_pasted_markup_is_shown_as_text(fake_index: Services) -> None:
 def test_empty_and_too_long_drafts_get_a_message(fake_index: Services) -> None:
     assert "Paste a draft" in run_check(fake_index, "   ")[0]
     assert "longer than" in run_check(fake_index, "x" * (MAX_CHECK_CHARS + 1))[0]
+
+
+def test_a_report_to_attach_is_written_when_a_folder_is_given(
+    fake_index: Services, tmp_path: Path
+) -> None:
+    _, _, report = run_check(fake_index, DRAFT, tmp_path)
+    assert report is not None and report.parent == tmp_path
+    html = report.read_text(encoding="utf-8")
+    assert "contradicted" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert run_check(fake_index, " ", tmp_path)[2] is None
