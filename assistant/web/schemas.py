@@ -191,7 +191,8 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = MODEL_ID
     messages: list[ChatCompletionMessage] = Field(min_length=1)
-    stream: bool = False
+    # Strict, as OpenAI's API is: `"stream": 0` or `"false"` is a client bug, not "no".
+    stream: bool = Field(False, strict=True, description="Send chat.completion.chunk events.")
 
 
 class ModelCard(BaseModel):

@@ -59,6 +59,10 @@ def keyed_app() -> FastAPI:
     configured = Settings(
         data_dir=Path(tempfile.mkdtemp(prefix="assistant-fuzz-")),
         api_keys=[SecretStr(SECRET)],
+        # Rate limits are tested elsewhere; here a 429 would hide what the request got.
+        rate_limit_per_minute=10**9,
+        publishable_rate_limit_per_minute=10**9,
+        publishable_client_rate_limit_per_minute=10**9,
         publishable_keys=[PublishableKey(key=SecretStr(PUBLISHABLE), origins=[PAGE])],
         _env_file=None,  # type: ignore[call-arg]
     )
