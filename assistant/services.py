@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answering.assembly import AnswerAssembler
 from assistant.answering.chain import CitedAnswerChain
+from assistant.answering.clause_ranker import LearnedClauseRanker
 from assistant.answering.composer import Composer
 from assistant.answering.decision import FigureCheck, ScopeDecider, ThresholdScopeDecider
 from assistant.answering.followup import FollowUpResolver
@@ -132,7 +133,13 @@ class Services:
 
     @cached_property
     def composer(self) -> Composer:
-        return Composer(self.corpus, self.prompts.composed, self.settings.answer_max_clauses)
+        ranker = (
+            LearnedClauseRanker.load(self.corpus, self.settings.embedding_model)
+            if self._learned_clause_choice
+            else None
+        )
+        max_clauses = self.settings.answer_max_clauses
+        return Composer(self.corpus, self.prompts.composed, max_clauses, ranker)
 
     @cached_property
     def llm(self) -> TextGenerator | None:
@@ -149,6 +156,10 @@ class Services:
     def _learned_scope(self) -> bool:
         return self._learned_judgement and self.settings.scope_decider == "learned"
 
+    @property
+    def _learned_clause_choice(self) -> bool:
+        return self._learned_judgement and self.settings.clause_choice == "learned"
+
     @cached_property
     def learned(self) -> dict[str, str]:
         """The learned artefacts in use, each with its training data's hash (for receipts)."""
@@ -159,6 +170,8 @@ class Services:
             names.append("injection_classifier")
         if self._learned_scope:
             names.append("scope_classifier")
+        if self._learned_clause_choice:
+            names.append("clause_ranker")
         return {name: read_info(name).short_hash for name in names}
 
     @cached_property

@@ -144,6 +144,13 @@ class Settings(BaseSettings):
         "questions) or 'learned' (the calibrated scope classifier; fewer false refusals, but on "
         "the gold and held-out sets it answers more questions it should refuse).",
     )
+    clause_choice: Literal["learned", "margin"] = Field(
+        "learned",
+        description="Which clauses an answer cites when judgement is 'learned': 'learned' (the "
+        "clause ranker trained on the question bank: the clause most likely to answer, and the "
+        "others that reach its dev-chosen operating point) or 'margin' (every clause within a "
+        "fixed similarity margin of the best, the hand-set rule kept for comparison).",
+    )
     unsupported_sentences: Literal["remove", "mark"] = Field(
         "remove", description="What the grounding guard does with a sentence no clause supports."
     )

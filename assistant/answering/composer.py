@@ -13,7 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answering.clause_ranker import ClauseRanker
 from assistant.answering.phrases import ComposedPhrases
+from assistant.answering.selection import ClauseSelection
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ClauseKind, RelatedInstrument, ScoredClause
 from assistant.retrieval.lexical import tokenize
@@ -21,18 +23,7 @@ from assistant.retrieval.representations import sentences
 
 # Clauses whose best vector is this close to the best clause's join the answer: measured on the
 # retrieval gold set, 0.1 finds a right clause for 98% of questions at about two clauses an answer.
-DENSE_MARGIN = 0.1
-MAX_PARAGRAPH_EXPANSION = 5
 REPEAT_OVERLAP = 0.9
-CHILD_MARGIN = 0.1
-# "Why ...?", "Isn't it enough to ...?": the reasons live in the background paragraphs, so such a
-# question also gets the best background clause among the first hits, next to what to do.
-RATIONALE_RE = re.compile(
-    r"^\s*why\b|[.?!]\s*why\b|\b(?:isn't|is) it (?:enough|sufficient)\b|"
-    r"\bwhat(?:'s| is) the point\b|\bwhy (?:does|do|is|would) (?:it|this|that) matter\b",
-    re.IGNORECASE,
-)
-RATIONALE_HITS = 3
 ANAPHORIC_OPENING_RE = re.compile(r"(?:This|These|That|Those|It|They|Such|In this regard)\b")
 
 
@@ -59,121 +50,41 @@ def _upper_first(text: str) -> str:
 class Composer:
     """Chooses the clauses that answer a question and phrases them as cited sentences."""
 
-    def __init__(self, corpus: Corpus, phrases: ComposedPhrases, max_clauses: int = 4) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        phrases: ComposedPhrases,
+        max_clauses: int = 4,
+        ranker: ClauseRanker | None = None,
+    ) -> None:
         self.corpus = corpus
         self.phrases = phrases.compose
-        self.max_clauses = max_clauses
-
-    def _citable(self, hit: ScoredClause) -> bool:
-        """The 'background' and 'preamble' containers are no answer by themselves."""
-        if "reference" in hit.matched_by:
-            return True
-        return hit.clause.kind != ClauseKind.CONTAINER
+        self.selection = ClauseSelection(corpus, max_clauses, ranker)
 
     def select(self, question: str, hits: Sequence[ScoredClause]) -> list[Clause]:
-        """The clauses worth citing, most relevant first: the best one, and the next few only
-        when they match the question almost as well."""
-        usable = [h for h in hits if self._citable(h)]
-        if not usable:
-            return []
-        primary = usable[0]
-        if "reference" in primary.matched_by and self.corpus.children(primary.clause):
-            inside = [
-                h
-                for h in usable[1:4]
-                if "reference" not in h.matched_by and self._within(h.clause, primary.clause)
-            ]
-            if primary.clause.kind == ClauseKind.SECTION and inside:
-                primary = inside[0]  # "public value in Section I": the section only narrows
-        chosen = [primary.clause]
-        if "reference" in primary.matched_by:
-            chosen += [h.clause for h in usable[1:] if "reference" in h.matched_by]
-        else:
-            floor = (primary.dense or 0.0) - DENSE_MARGIN
-            chosen += [
-                h.clause
-                for h in usable[:4]
-                if h is not primary
-                and h.dense is not None
-                and h.dense >= floor
-                and "reference" not in h.matched_by
-            ]
-        if RATIONALE_RE.search(question) and "reference" not in primary.matched_by:
-            chosen += [
-                h.clause for h in usable[:RATIONALE_HITS] if h.clause.kind == ClauseKind.BACKGROUND
-            ][:1]
-        expanded: list[Clause] = []
-        for clause in chosen:
-            expanded.append(clause)
-            if clause is primary.clause:
-                expanded.extend(self._expansion(primary, hits))
-        unique = list({c.key: c for c in expanded}.values())
-        limit = max(self.max_clauses, MAX_PARAGRAPH_EXPANSION + 1)
-        return unique[:limit]
-
-    def _within(self, clause: Clause, ancestor: Clause) -> bool:
-        parent = clause.parent_id
-        while parent:
-            if parent == ancestor.clause_id and clause.instrument_id == ancestor.instrument_id:
-                return True
-            above = self.corpus.get(parent, clause.instrument_id)
-            parent = above.parent_id if above else None
-        return False
-
-    def _expansion(self, primary: ScoredClause, hits: Sequence[ScoredClause]) -> list[Clause]:
-        """Sub-items (or paragraphs) under the best clause that the answer should include: those
-        the question also matched, or all of them for a question about the whole paragraph."""
-        children = self.corpus.children(primary.clause)
-        if not children:
-            return []
-        if "reference" in primary.matched_by or primary.clause.kind == ClauseKind.SECTION:
-            return children[:MAX_PARAGRAPH_EXPANSION]
-        floor = (primary.dense or 0.0) - CHILD_MARGIN
-        keys = {c.key for c in children}
-        matched = [
-            h.clause
-            for h in hits
-            if h.clause.key in keys and h.dense is not None and h.dense >= floor
-        ]
-        return matched or children[:MAX_PARAGRAPH_EXPANSION]
+        """The clauses the answer cites, most relevant first."""
+        return self.selection.select(question, hits)
 
     def compose(self, question: str, hits: Sequence[ScoredClause]) -> list[ComposedSentence]:
         return _without_repeats(self._compose(question, hits))
 
     def _compose(self, question: str, hits: Sequence[ScoredClause]) -> list[ComposedSentence]:
         clauses = self.select(question, hits)
+        chosen = {c.key for c in clauses}
         out: list[ComposedSentence] = []
         done: set[str] = set()
         for clause in clauses:
             if clause.key in done:
                 continue
-            parent = (
-                self.corpus.get(clause.parent_id, clause.instrument_id)
-                if clause.parent_id
-                else None
-            )
-            if clause.kind == ClauseKind.SUBITEM and parent is not None:
-                group = [clause] + [
-                    c
-                    for c in clauses
-                    if c.parent_id == clause.parent_id and c.key not in done and c is not clause
+            paragraph = self._paragraph_of(clause)
+            if paragraph is not None:
+                subs = [
+                    c for c in clauses if c.parent_id == paragraph.clause_id and c.key not in done
                 ]
-                group.sort(key=lambda c: c.position)
-                if parent.key not in done:
-                    out.extend(self._paragraph_lead(parent))
-                    done.add(parent.key)
-                for number, sub in enumerate(group):
-                    out.extend(self._subitem(sub, first=number == 0))
-                    done.add(sub.key)
+                out.extend(self._paragraph_group(paragraph, subs, paragraph.key in chosen))
+                done.update(c.key for c in [paragraph, *subs])
                 continue
-            if clause.kind == ClauseKind.PARAGRAPH:
-                out.extend(self._paragraph_lead(clause))
-                subs = [c for c in clauses if c.parent_id == clause.clause_id and c.key not in done]
-                for number, sub in enumerate(sorted(subs, key=lambda c: c.position)):
-                    out.extend(self._subitem(sub, first=number == 0))
-                    done.add(sub.key)
-            else:
-                out.extend(self._standalone(clause, question))
+            out.extend(self._standalone(clause, question))
             done.add(clause.key)
         return out
 
@@ -194,6 +105,42 @@ class Composer:
         parts = sentences(paragraph.text) or [paragraph.text]
         lead = ComposedSentence(f"{prefix} {_lower_first(parts[0])}", paragraph.clause_id)
         return [lead] + [ComposedSentence(p, paragraph.clause_id) for p in parts[1:]]
+
+    def _paragraph_group(
+        self, paragraph: Clause, subs: list[Clause], paragraph_chosen: bool
+    ) -> list[ComposedSentence]:
+        """A paragraph and the sub-items that answer, in the text's order. The paragraph is cited
+        only when it answers as a whole (chosen, with all its sub-items or none); otherwise its
+        lead is folded into the first sub-item's sentence, which is the clause that answers."""
+        subs = sorted(subs, key=lambda c: c.position)
+        whole = paragraph_chosen and len(subs) in (0, len(self.corpus.children(paragraph)))
+        if whole or not subs:
+            out, rest = self._paragraph_lead(paragraph), subs
+        else:
+            out, rest = self._folded_subitem(paragraph, subs[0]), subs[1:]
+        for number, sub in enumerate(rest):
+            out.extend(self._subitem(sub, first=number == 0 and rest is subs))
+        return out
+
+    def _paragraph_of(self, clause: Clause) -> Clause | None:
+        """The numbered paragraph a clause is, or is a sub-item of; None for other kinds."""
+        if clause.kind == ClauseKind.PARAGRAPH:
+            return clause
+        if clause.kind == ClauseKind.SUBITEM and clause.parent_id:
+            return self.corpus.get(clause.parent_id, clause.instrument_id)
+        return None
+
+    def _folded_subitem(self, paragraph: Clause, sub: Clause) -> list[ComposedSentence]:
+        """'In implementing ..., governments should develop clear business cases ..., by
+        articulating the value proposition ... [IV.9.i]': the text's own sentence, lead and
+        sub-item together, citing the sub-item that answers."""
+        prefix = self._stem_prefix(paragraph)
+        lead = paragraph.text.rstrip().rstrip(":")
+        parts = sentences(sub.text) or [sub.text]
+        body = f"{prefix} {_lower_first(lead)} {parts[0].rstrip(';.')}"
+        return [ComposedSentence(body, sub.clause_id)] + [
+            ComposedSentence(p, sub.clause_id) for p in parts[1:]
+        ]
 
     def _subitem(self, sub: Clause, first: bool) -> list[ComposedSentence]:
         parts = sentences(sub.text) or [sub.text]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -25,11 +27,12 @@ from assistant.answering.linear import LogisticModel
 from assistant.answering.scope import ScopeCheck
 from assistant.answering.service import AnswerSteps
 from assistant.answering.types import ChatMessage
-from assistant.artefacts import data_hash
+from assistant.artefacts import LEARNED_DIR, ArtefactInfo, data_hash, save_artefact
 from assistant.corpus.records import ScoredClause
 from assistant.corpus.sentences import question_sentences
 from assistant.evaluation.bank import BankItem
 from assistant.settings import Settings
+from assistant.version import package_version
 
 # A sentence is an injected order when the labelled orders cover at least this share of its
 # characters, legitimate when they cover at most the lower share; in between (an order inside
@@ -40,6 +43,7 @@ REFUSE_LABELS = frozenset({"out_of_scope", "injection_only"})
 # Labels whose every non-injected sentence must survive the injection cut (the dev rule).
 PROTECTED_LABELS = frozenset({"in_scope", "false_premise", "followup", "injection_wrapped"})
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+SEED = 7
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,22 @@ def sentence_rows(items: Sequence[BankItem]) -> list[SentenceRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class DecisionInputs:
+    """What the pipeline has for a question when it decides: the screened question, the
+    standalone question it searched with (a follow-up resolved), and the ranked clauses."""
+
+    scope: ScopeCheck
+    standalone: str
+    hits: list[ScoredClause]
+
+
 def decision_inputs(
     steps: AnswerSteps, settings: Settings, item: BankItem
-) -> tuple[ScopeCheck, list[ScoredClause]] | None:
-    """What the scope decider sees for a bank question, through the answer pipeline's own
-    steps; None when the pipeline stops before the decision (harmful, or nothing but orders)."""
+) -> DecisionInputs | None:
+    """What the scope decider and the clause choice see for a bank question, through the answer
+    pipeline's own steps; None when the pipeline stops before the decision (harmful, or nothing
+    but orders)."""
     history = [ChatMessage(role=t.role, content=t.content) for t in item.history]
     question = check_request(item.text, history, settings)
     scope = steps.screen.check(question, steps.retrieval.rewrite)
@@ -129,7 +144,7 @@ def decision_inputs(
     hits = steps.retrieval.search(standalone)
     for rerank in steps.rerankers:
         hits = rerank(standalone, hits)
-    return scope, hits
+    return DecisionInputs(scope, standalone, hits)
 
 
 def fit_logistic(
@@ -224,3 +239,33 @@ def operating_point(
         true_positives=int((pos >= threshold).sum()),
         positives=len(pos),
     )
+
+
+def _versions() -> dict[str, str]:
+    return {
+        "assistant": package_version(),
+        "numpy": np.__version__,
+        "scikit-learn": version("scikit-learn"),
+    }
+
+
+def save_classifier(
+    name: str,
+    bank: Sequence[BankItem],
+    model: LogisticModel,
+    embedding_model: str,
+    params: dict[str, object],
+    metrics: dict[str, object],
+    out_root: Path = LEARNED_DIR,
+) -> ArtefactInfo:
+    """Write a logistic model with its bank hash, seed, versions, embedding model and figures."""
+    info = ArtefactInfo(
+        name=name,
+        data_hash=bank_hash(bank),
+        seed=SEED,
+        versions=_versions(),
+        params=model.params() | {"embedding_model": embedding_model} | params,
+        metrics=metrics,
+    )
+    save_artefact(info, model.arrays(), out_root)
+    return info

@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ from assistant.answering.injection import (
     feature_names,
     sentence_features,
 )
-from assistant.answering.linear import LogisticModel
 from assistant.answering.scope_classifier import ARTEFACT_NAME as SCOPE_ARTEFACT
 from assistant.answering.scope_classifier import (
     SCOPE_FEATURE_NAMES,
@@ -39,24 +37,23 @@ from assistant.answering.scope_classifier import (
     no_products,
     scope_features,
 )
-from assistant.artefacts import LEARNED_DIR, ArtefactInfo, save_artefact
+from assistant.artefacts import LEARNED_DIR, ArtefactInfo
 from assistant.evaluation.bank import BankItem, load_bank
 from assistant.learning.classifier_data import (
     REFUSE_LABELS,
+    SEED,
     PreparedEmbeddings,
     SentenceRow,
-    bank_hash,
     choose_c,
     decision_inputs,
     fit_logistic,
     operating_point,
+    save_classifier,
     sentence_rows,
 )
 from assistant.services import Services
 from assistant.settings import Settings
-from assistant.version import package_version
 
-SEED = 7
 MAX_FALSE_REFUSALS = 0.02
 INJECTION_RULE = (
     "Cut a sentence when P(injected) >= threshold. Threshold on dev: no legitimate sentence of an "
@@ -70,14 +67,6 @@ SCOPE_RULE = (
     "followup), then the highest recall on out_of_scope/injection_only; placed halfway between "
     "the highest answerable score that must stay below it and the next score above it."
 )
-
-
-def _versions() -> dict[str, str]:
-    return {
-        "assistant": package_version(),
-        "numpy": np.__version__,
-        "scikit-learn": version("scikit-learn"),
-    }
 
 
 # -- the injection classifier --------------------------------------------------------------------
@@ -147,7 +136,10 @@ def train_injection_classifier(
         "rule": INJECTION_RULE,
         "train_sentences": int(train.sum()),
     }
-    return _save(INJECTION_ARTEFACT, bank, model, services, params, metrics, out_root)
+    embedding_model = services.settings.embedding_model
+    return save_classifier(
+        INJECTION_ARTEFACT, bank, model, embedding_model, params, metrics, out_root
+    )
 
 
 def _rule_cuts(rows: Sequence[SentenceRow]) -> np.ndarray:
@@ -193,9 +185,9 @@ def decision_rows(
     for item in items:
         inputs = decision_inputs(steps, services.settings, item)
         if inputs is not None:
-            scope, hits = inputs
-            features = scope_features(scope, hits, services.composer)
-            rows.append(DecisionRow(item, features, rules.refusal(scope, hits) is not None))
+            features = scope_features(inputs.scope, inputs.hits, services.composer)
+            refused = rules.refusal(inputs.scope, inputs.hits) is not None
+            rows.append(DecisionRow(item, features, refused))
     return rows
 
 
@@ -255,29 +247,8 @@ def train_scope_classifier(
         "train_items": int(train.sum()),
         "screened_out_items": len(bank) - len(rows),
     }
-    return _save(SCOPE_ARTEFACT, bank, model, services, params, metrics, out_root)
-
-
-def _save(
-    name: str,
-    bank: Sequence[BankItem],
-    model: LogisticModel,
-    services: Services,
-    params: dict[str, object],
-    metrics: dict[str, object],
-    out_root: Path,
-) -> ArtefactInfo:
-    """Write a classifier with its bank hash, seed, versions, embedding model and figures."""
-    info = ArtefactInfo(
-        name=name,
-        data_hash=bank_hash(bank),
-        seed=SEED,
-        versions=_versions(),
-        params=model.params() | {"embedding_model": services.settings.embedding_model} | params,
-        metrics=metrics,
-    )
-    save_artefact(info, model.arrays(), out_root)
-    return info
+    embedding_model = services.settings.embedding_model
+    return save_classifier(SCOPE_ARTEFACT, bank, model, embedding_model, params, metrics, out_root)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -19,7 +19,7 @@ from assistant.settings import Settings
 if TYPE_CHECKING:
     from assistant.services import Services
 
-COMPONENTS = ("query_adapter", "injection_classifier", "scope_classifier")
+COMPONENTS = ("query_adapter", "injection_classifier", "scope_classifier", "clause_ranker")
 console = Console()
 
 
@@ -30,11 +30,13 @@ def _trainers() -> dict[str, Callable[[Services], ArtefactInfo]]:
         train_scope_classifier,
     )
     from assistant.learning.query_adapter_training import train_query_adapter
+    from assistant.learning.ranker_training import train_clause_ranker
 
     return {
         "query_adapter": train_query_adapter,
         "injection_classifier": train_injection_classifier,
         "scope_classifier": train_scope_classifier,
+        "clause_ranker": train_clause_ranker,
     }
 
 
@@ -61,8 +63,14 @@ def register_train_command(app: typer.Typer) -> None:
         # The classifiers learn from retrieval with the query adapter, the configuration the
         # learned scope decider runs in (scope_decider='learned', use_query_adapter=True).
         served = Services(Settings().model_copy(update={"use_query_adapter": True}))
-        for name in (n for n in COMPONENTS if n in wanted and n != "query_adapter"):
-            _train(trainers[name], name, served)
+        for name in ("injection_classifier", "scope_classifier"):
+            if name in wanted:
+                _train(trainers[name], name, served)
+        if "clause_ranker" in wanted:
+            # The ranker learns from retrieval as answers are served by default, and never from
+            # a previous ranker's choice.
+            unranked = Settings().model_copy(update={"clause_choice": "margin"})
+            _train(trainers["clause_ranker"], "clause_ranker", Services(unranked))
 
 
 def _train(trainer: Callable[[Services], ArtefactInfo], name: str, services: Services) -> None:
