@@ -26,8 +26,8 @@ from assistant.backends.embeddings import make_embeddings  # noqa: E402
 from assistant.backends.offline import configure_offline  # noqa: E402
 from assistant.evaluation.baselines import NaiveRag  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from evals.bench import embed, inprocess  # noqa: E402
 from evals.bench import figures as fig  # noqa: E402
-from evals.bench import inprocess  # noqa: E402
 from evals.bench.common import DEFAULT_OUT, Results, load_questions, stopwatch  # noqa: E402
 from evals.bench.httpbench import HttpPlan, run_http  # noqa: E402
 from evals.bench.report import print_table, write_outputs  # noqa: E402
@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="Smoke run: tiny counts, scale x2.")
     parser.add_argument("--skip-http", action="store_true", help="No server figures.")
     parser.add_argument("--skip-scale", action="store_true", help="No synthetic-corpus figures.")
+    parser.add_argument(
+        "--skip-embed", action="store_true", help="No widget / Schemathesis figures (embed.py)."
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Output folder.")
     parser.add_argument("--seed", type=int, default=406, help="Question subset seed (406).")
     parser.add_argument(
@@ -118,6 +121,13 @@ def measure(args: argparse.Namespace) -> Results:
         scale = run_scale(settings, embeddings, items, args.scale, work / "scale")
         results.details["scale"] = scale
         results.add(*fig.scale_figures(scale))
+    if not args.skip_embed:  # widget size, first token through the widget, long fuzz run
+        results.details["embed"] = embed.measure_embed(
+            work / "embed",
+            data_dir,
+            questions=min(args.questions, 20),
+            fuzz_examples=30 if args.quick else 300,
+        )
     for folder in (data_dir, work):  # indexes and the synthetic corpus: large, not outputs
         shutil.rmtree(folder, ignore_errors=True)
     results.details["aims"] = aims(results)
@@ -186,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     for line in results.details["aims"]:
         print(line)
+    if "embed" in results.details:
+        for line in embed.lines(results.details["embed"]):
+            print(line)
     json_path, md_path = write_outputs(results, args.out)
     print(f"Wrote {md_path} and {json_path}")
     return 0
