@@ -33,6 +33,7 @@ INSTRUMENT_RE = re.compile(
     re.IGNORECASE,
 )
 VERB_HINT_RE = re.compile(r"\b(?:is|are|was|were|be|should|must|shall|can|will|may|has|have)\b")
+LIST_NUMBER_RE = re.compile(r"^\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)]$")
 EVALUATIVE_RE = re.compile(
     r"\b(?:great|good|excellent|useful|helpful|important|interesting|impressive|bad|poor|weak|"
     r"strong|valuable|relevant|outdated|brilliant|disappointing|best|worst)\b",
@@ -80,7 +81,9 @@ def non_claim_reason(sentence: str) -> str | None:
         return "an opinion"
     if HEADING_PREFIX_RE.match(bare):
         return "a heading"
-    unfinished = not bare.endswith((".", "!", ";", ":", "]"))
+    if LIST_NUMBER_RE.match(bare):
+        return "a list number"
+    unfinished = not bare.endswith((".", "!", ";", "]"))
     if unfinished and len(bare.split()) <= 8 and not VERB_HINT_RE.search(bare.lower()):
         return "a heading"
     return None

@@ -106,9 +106,13 @@ def _source(clause: Clause) -> str:
     return " ".join(part for part in (clause.context, clause.heading, clause.text) if part)
 
 
+ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•]\s*)?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)](?=\s)")
+
+
 def claim_text(sentence: str) -> str:
-    """The sentence without citations and clause references, whose numerals are not claims."""
-    return REFERENCE_RE.sub(" ", strip_citations(sentence))
+    """The sentence without citations, clause references and a list number ("2)", "(iii)"),
+    whose numerals are not claims."""
+    return REFERENCE_RE.sub(" ", ENUMERATOR_RE.sub("", strip_citations(sentence)))
 
 
 def _number_kind(claim: str, match: re.Match[str]) -> str:

@@ -129,3 +129,18 @@ def test_progress_is_reported_for_every_sentence(engine: AttributionEngine) -> N
         "Hello. Members are invited to disseminate it. Bye.", lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_numbered_lists_and_lead_in_lines_are_read_as_a_brief_writes_them(
+    engine: AttributionEngine,
+) -> None:
+    result = engine.check_text(
+        "Key points:\n1. Governments should procure digital technologies based on assessment "
+        "of existing assets.\n2) Members are invited to disseminate the Recommendation."
+    )
+    verdicts = [(s.verdict, s.note) for s in result.sentences]
+    assert verdicts[:2] == [
+        (Verdict.NOT_A_CLAIM, "a heading"),
+        (Verdict.NOT_A_CLAIM, "a list number"),
+    ]
+    assert [s.verdict for s in result.sentences[2:]] == [Verdict.SUPPORTED, Verdict.SUPPORTED]
