@@ -64,6 +64,10 @@ Digital Government Strategies">
     & set('citation-chips', {'role': 'region', 'aria-label': 'Cited clauses'});
   if (!done) setTimeout(label, 300);
 })();
+// Gradio marks the example questions as a list of buttons, which is not a list (WCAG 1.3.1).
+new MutationObserver(() => document.querySelectorAll('.examples[role="list"]').forEach((el) => {
+  el.setAttribute('role', 'group'); el.setAttribute('aria-label', 'Example questions'); })
+).observe(document.documentElement, {childList: true, subtree: true});
 </script>"""
 
 
@@ -234,6 +238,13 @@ def mount_ui(app: FastAPI, services: Services, audit: AuditLog | None = None) ->
         neutral_hue="slate",
         font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    ).set(  # WCAG 2.1 AA contrast (axe-core in tests/web/test_chat_accessibility.py)
+        block_title_text_color="*primary_800",  # labels: 3.0:1 -> 7.7:1 on primary_100
+        block_label_text_color="*primary_800",
+        button_primary_background_fill="*primary_700",  # Ask: 3.7:1 -> 6.7:1 under white
+        button_primary_background_fill_hover="*primary_800",
+        input_placeholder_color="*neutral_500",  # 2.6:1 -> 4.8:1
+        body_text_color_subdued="*neutral_600",  # footer link: 2.5:1 -> 7.2:1
     )
     gr.mount_gradio_app(
         app,
