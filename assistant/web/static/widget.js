@@ -225,7 +225,7 @@ a{color:#173f8a}
     render(bot, answer) {
       bot.textContent = "";
       bot.dataset.state = "done";
-      const known = new Set([...answer.citations, ...answer.related].map((c) => c.clause_id));
+      const known = new Map([...answer.citations, ...answer.related].map((c) => [c.clause_id, c]));
       if (answer.abstained) {
         bot.classList.add("refusal");
         bot.setAttribute("role", "note");
@@ -237,7 +237,7 @@ a{color:#173f8a}
         const ids = m[1].split(/[;,]\s*/).map((s) => s.trim());
         if (!ids.every((id) => known.has(id))) continue;
         text.append(answer.answer.slice(last, m.index));
-        ids.forEach((id) => text.append(this.chip(id)));
+        ids.forEach((id) => text.append(this.chip(known.get(id))));
         last = m.index + m[0].length;
       }
       text.append(answer.answer.slice(last));
@@ -246,22 +246,23 @@ a{color:#173f8a}
       const list = answer.abstained ? answer.related : answer.citations;
       if (list.length) {
         const bar = el("span", "chips", (answer.abstained ? this.t.related : this.t.cited) + ": ");
-        list.forEach((c) => bar.append(this.chip(c.clause_id, c.label)));
+        list.forEach((c) => bar.append(this.chip(c)));
         bot.append(bar);
       }
     }
 
-    chip(id, label) {
+    chip(c) {
+      const id = c.clause_id;
       const chip = el("button", "chip", id);
       chip.type = "button";
       chip.dataset.clause = id;
-      chip.title = label || this.t.clause.replace("{id}", id);
+      chip.title = c.label || this.t.clause.replace("{id}", id);
       chip.setAttribute("aria-label", this.t.clause.replace("{id}", id));
-      chip.onclick = () => this.open(id);
+      chip.onclick = () => this.open(id, c.instrument);
       return chip;
     }
 
-    async open(id) {
+    async open(id, instrument) {
       this.clause.textContent = "";
       const back = el("button", "back", "← " + this.t.back);
       back.type = "button";
@@ -270,7 +271,8 @@ a{color:#173f8a}
       this.log.hidden = true;
       this.clause.hidden = false;
       try {
-        const response = await this.request("/v1/clauses/" + encodeURIComponent(id), { method: "GET" });
+        const query = instrument ? "?instrument=" + encodeURIComponent(instrument) : "";
+        const response = await this.request("/v1/clauses/" + encodeURIComponent(id) + query, { method: "GET" });
         if (!response.ok) throw new Error(await this.message(response));
         const c = await response.json();
         const heading = el("h3", "", c.label);
