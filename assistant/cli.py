@@ -135,8 +135,11 @@ def mcp() -> None:
     """Serve the assistant as an MCP server on stdin/stdout (tools: search_clauses,
     get_clause, ask; resources: clause://{id}). Over HTTP it is at /mcp of the web app."""
     from assistant.mcp_server.stdio import run_stdio
+    from assistant.web.audit import AuditLog
 
-    run_stdio(Settings())
+    settings = Settings()
+    log = AuditLog(settings.audit_log) if settings.audit_log else None
+    run_stdio(settings, (lambda answer: log.record("mcp-stdio", "stdio", answer)) if log else None)
 
 
 @app.command()

@@ -10,6 +10,7 @@ returns them as an MCP error result with the message, never as a crash or a stac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -167,8 +168,12 @@ def ranked(services: Services, query: str, top_k: int, instrument: str | None) -
     return SearchResult(query=query, results=results)
 
 
-def build_server(services: Services) -> MCPServer:
-    """The MCP server over ``services``: three read-only tools and the clause resources."""
+AnswerHook = Callable[[Answer], None]
+
+
+def build_server(services: Services, on_answer: AnswerHook | None = None) -> MCPServer:
+    """The MCP server over ``services``: three read-only tools and the clause resources.
+    ``on_answer`` sees every answer of the ``ask`` tool (the front door's audit log)."""
     server: MCPServer = MCPServer(
         NAME,
         title="OECD Digital Government Strategies assistant",
@@ -176,12 +181,12 @@ def build_server(services: Services) -> MCPServer:
         version=package_version(),
         log_level="WARNING",
     )
-    add_tools(server, services)
+    add_tools(server, services, on_answer)
     add_resources(server, services)
     return server
 
 
-def add_tools(server: MCPServer, services: Services) -> None:
+def add_tools(server: MCPServer, services: Services, on_answer: AnswerHook | None) -> None:
     @server.tool(annotations=READ_ONLY)
     def search_clauses(
         query: Annotated[str, Field(min_length=1, description="A question or keywords.")],
@@ -216,11 +221,14 @@ def add_tools(server: MCPServer, services: Services) -> None:
         turns = history or []
         checked(services, question, turns)
         try:
-            return cited(services.answers.ask(question, turns))
+            answer = services.answers.ask(question, turns)
         except IndexNotReady as exc:
             raise ToolError(f"The clause index is not available: {exc}") from exc
         except ValueError as exc:
             raise ToolError(str(exc) or "The question is invalid.") from exc
+        if on_answer is not None:
+            on_answer(answer)
+        return cited(answer)
 
 
 def add_resources(server: MCPServer, services: Services) -> None:

@@ -11,15 +11,16 @@ import contextlib
 import logging
 import sys
 
-from assistant.mcp_server.server import build_server
+from assistant.mcp_server.server import AnswerHook, build_server
 from assistant.services import Services
 from assistant.settings import Settings
 
 
-def run_stdio(settings: Settings) -> None:
-    """Warm the services up (index built if missing), then serve MCP until stdin closes."""
+def run_stdio(settings: Settings, on_answer: AnswerHook | None = None) -> None:
+    """Warm the services up (index built if missing), then serve MCP until stdin closes;
+    ``on_answer`` sees each answer (the CLI passes the audit log when it is on)."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     services = Services(settings)
     with contextlib.redirect_stdout(sys.stderr):
         services.warm_up(progress=False)
-    build_server(services).run("stdio")
+    build_server(services, on_answer).run("stdio")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,11 +25,16 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from assistant.answering.types import Answer
 from assistant.mcp_server.server import build_server
 from assistant.services import Services
+from assistant.web.audit import AuditLog
 from assistant.web.security import ApiError, bearer_scheme, guard, shorten
 
 MCP_PATH = "/mcp"
+# The client (key hash) of the MCP request being served, for the audit log: the SDK runs the
+# tool in a task and a thread started from the request, which inherit this context.
+CLIENT: ContextVar[str] = ContextVar("mcp_client", default="unknown")
 
 
 def refusal(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Any:
@@ -42,8 +48,12 @@ def refusal(status: int, code: str, message: str, headers: Mapping[str, str] | N
 class GuardedMcp:
     """ASGI endpoint: the key, origin and rate-limit checks, then the SDK's handler."""
 
-    def __init__(self, services: Services) -> None:
-        self.server = build_server(services)
+    def __init__(self, services: Services, audit: AuditLog | None = None) -> None:
+        def record(answer: Answer) -> None:
+            if audit is not None:
+                audit.record("mcp", CLIENT.get(), answer)
+
+        self.server = build_server(services, record)
         self.settings = services.settings
         self.manager: StreamableHTTPSessionManager | None = None
 
@@ -75,6 +85,7 @@ class GuardedMcp:
             await refused(scope, receive, send)
             return
         assert self.manager is not None
+        CLIENT.set(getattr(request.state, "client_id", "unknown"))
         await self.manager.handle_request(scope, receive, send)
 
     async def refuse(self, request: Request) -> Any:
@@ -105,7 +116,7 @@ class GuardedMcp:
 
 def mount_mcp(app: FastAPI, services: Services) -> None:
     """Serve MCP at ``/mcp`` and run its session manager inside the app's lifespan."""
-    endpoint = GuardedMcp(services)
+    endpoint = GuardedMcp(services, app.state.audit)
     app.router.routes.append(Route(MCP_PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"]))
     outer = app.router.lifespan_context
 

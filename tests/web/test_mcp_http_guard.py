@@ -4,7 +4,9 @@ a 5xx). The official client over real HTTP and stdio is in test_mcp_transports.p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,3 +134,23 @@ def test_oversized_bodies_and_wrong_media_types_are_refused(keyed: TestClient) -
 def test_off_when_mcp_http_is_off(fake_index: Services) -> None:
     with app_with(fake_index, mcp_http=False) as client:
         assert post(client, INIT).status_code == 404
+
+
+def test_answers_over_mcp_go_to_the_audit_log(fake_index: Services, tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    client = app_with(fake_index, api_keys=[SecretStr(SECRET)], audit_log=log)
+    call = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "ask", "arguments": {"question": "Who monitors the implementation?"}},
+    }
+    with client:
+        auth = {"Authorization": f"Bearer {SECRET}", "MCP-Protocol-Version": "2025-06-18"}
+        response = post(client, call, **auth)
+    assert response.status_code == 200 and "result" in response.json(), response.text
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["door"] for e in entries] == ["mcp"]
+    assert entries[0]["question"] == "Who monitors the implementation?"
+    assert entries[0]["client"].startswith("key:")  # the key's hash, never the key
+    assert SECRET not in log.read_text()
