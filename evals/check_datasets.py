@@ -9,7 +9,7 @@ key_fact occurs in the text of its gold clauses (a warning, not an error,
 because facts may legitimately come from a parent paragraph's lead-in).
 Prints the clause IDs covered and not covered. Exits 1 on any error.
 the held-out sets (heldout.jsonl, heldout-b ... heldout-e) get the same per-line checks as
-gold.jsonl (ids h001..., b001..., ...; heldout-g.jsonl uses hg001...), but no minimum size,
+gold.jsonl (ids h001..., b001..., ...; heldout-g.jsonl uses hg001..., heldout-h.jsonl hh001...), but no minimum size,
 everyday share or coverage requirement.
 """
 
@@ -298,6 +298,7 @@ def main() -> int:
 
     held_sets = [("heldout.jsonl", "h")] + [(f"heldout-{x}.jsonl", x) for x in "bcde"]
     held_sets.append(("heldout-g.jsonl", "hg"))  # "g" would clash with gold.jsonl ids
+    held_sets.append(("heldout-h.jsonl", "hh"))
     for file_name, prefix in held_sets:
         path = DATA / file_name
         if not path.exists():
