@@ -16,7 +16,6 @@ from servers import serve
 from typer.testing import CliRunner
 
 from assistant.cli import app as cli
-from assistant.corpus.sentences import clause_sentences
 from assistant.evaluation.baselines import NaiveRag
 from assistant.services import Services
 from assistant.settings import Settings
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def naive_chat(services: Services) -> FastAPI:
-    """Their chatbot: the top chunk's first two sentences as the answer, no citations."""
+    """Their chatbot: the top chunk's first lines as the answer, no citations."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +43,8 @@ def naive_chat(services: Services) -> FastAPI:
     def chat(body: dict[str, Any], request: Request) -> dict[str, Any]:
         question = body["messages"][-1]["content"]
         top = request.app.state.naive.chunks(question)[0]
-        answer = " ".join(clause_sentences(" ".join(top.split()))[:2])
+        lines = [line.strip() for line in top.splitlines() if line.strip()]
+        answer = "\n".join(lines[:3])  # its first lines, as a chatbot pasting its source would
         return {"choices": [{"message": {"role": "assistant", "content": answer}}]}
 
     return app
