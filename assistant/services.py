@@ -187,7 +187,9 @@ class Services:
         refusal = self.prompts.composed.refusal
         if self._learned_scope:
             model = self.settings.embedding_model
-            return LearnedScopeDecider.load(self.composer, refusal, model)
+            return LearnedScopeDecider.load(
+                self.composer, refusal, model, embeddings=self.embeddings
+            )
         return ThresholdScopeDecider(self.settings, self.composer, refusal)
 
     @cached_property

@@ -88,7 +88,11 @@ REQUEST_FILLER = frozenset(
 ELLIPTIC_RE = re.compile(
     r"^\W*(?:and\s+)?(?:by\s+when|since\s+when|until\s+when|when|why|who|whom|how|where|"
     r"which|what for|how so|how often|how much|how many|for whom|by whom|who does|who should)"
-    r"(?:\s+(?:exactly|then|so|else|not|precisely))?\W*$",
+    r"(?:\s+(?:exactly|then|so|else|not|precisely))?\W*$|"
+    # "On which dates?", "In what year?", "How long?": a question word and a word of time.
+    r"^\W*(?:and\s+)?(?:(?:on|in|at|by|from|until|within)\s+)?(?:which|what)\s+"
+    r"(?:dates?|days?|years?|months?|deadline|period|time|timeframe)\W*$|"
+    r"^\W*(?:and\s+)?how\s+(?:long|soon|quickly)\W*$",
     re.IGNORECASE,
 )
 
@@ -97,12 +101,19 @@ class FollowUpResolver:
     """Rewrites follow-ups against the conversation. ``known_ids`` are the citable clause ids;
     ``terms`` maps each defined term (lower case) to the clause that defines it."""
 
-    def __init__(self, known_ids: Sequence[str], terms: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        known_ids: Sequence[str],
+        terms: Mapping[str, str],
+        children: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.known = set(known_ids)
         # Document order: the paragraphs (II.1 ... IV.12) and the sub-items (II.1.i ...).
         self.paragraph_ids = [c for c in known_ids if PARAGRAPH_ID_RE.match(c)]
         self.subitem_ids = [c for c in known_ids if SUBITEM_ID_RE.match(c)]
         self.terms = {term.lower(): clause_id for term, clause_id in terms.items()}
+        # The parts of a clause in order: a paragraph's sub-items, Section I's definitions.
+        self.children = {p: list(ids) for p, ids in (children or {}).items()}
 
     @classmethod
     def for_corpus(cls, corpus: Corpus) -> FollowUpResolver:
@@ -112,7 +123,8 @@ class FollowUpResolver:
             for c in corpus.clauses
             if c.kind == ClauseKind.DEFINITION and c.heading
         }
-        return cls(list(corpus.by_id), terms)
+        children = {c.clause_id: [k.clause_id for k in corpus.children(c)] for c in corpus.clauses}
+        return cls(list(corpus.by_id), terms, {p: ids for p, ids in children.items() if ids})
 
     def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
         """A standalone version of ``question`` given the earlier turns (unchanged if none)."""
@@ -155,15 +167,20 @@ class FollowUpResolver:
         ]
 
     def _last_paragraph(self, history: Sequence[ChatMessage]) -> str | None:
+        """The clause with parts ("the last one") the conversation cited last: a cited clause
+        with parts, or the clause a cited part belongs to."""
         for cited in self._cited_by_turn(history):
             for clause_id in cited:
-                match = SUBITEM_ID_RE.match(clause_id)
-                paragraph = match.group("paragraph") if match else clause_id
-                if self._subitems(paragraph):
-                    return paragraph
+                if self._subitems(clause_id):
+                    return clause_id
+                parent = next((p for p, ids in self.children.items() if clause_id in ids), None)
+                if parent:
+                    return parent
         return None
 
     def _subitems(self, paragraph: str) -> list[str]:
+        if self.children:
+            return self.children.get(paragraph, [])
         prefix = paragraph + "."
         return [c for c in self.subitem_ids if c.startswith(prefix)]
 

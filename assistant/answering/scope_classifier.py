@@ -19,11 +19,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from assistant.answering.composer import Composer
 from assistant.answering.linear import ArtefactMismatch, LogisticModel
 from assistant.answering.phrases import RefusalPhrases
 from assistant.answering.scope import ScopeCheck
+from assistant.answering.scope_examples import (
+    EXAMPLE_ARRAYS,
+    NOWHERE,
+    VECTOR_FEATURES,
+    ExampleMemory,
+    QuestionPlace,
+)
 from assistant.artefacts import LEARNED_DIR, load_artefact
 from assistant.corpus.records import ClauseKind, ScoredClause
 
@@ -60,12 +68,18 @@ SCOPE_FEATURE_NAMES: tuple[str, ...] = (
     "question_words_log",
     "non_english",
     "mentions_the_text",
+    "nearest_answerable_example",  # cosine to the nearest labelled question the text answers
+    "nearest_refused_example",  # ... and to the nearest one it does not
     *KIND_FEATURES,  # the kind of the best-ranked clause (one-hot)
+    *VECTOR_FEATURES,  # the question's unit vector
 )
 
 
 def scope_features(
-    scope: ScopeCheck, hits: Sequence[ScoredClause], composer: Composer
+    scope: ScopeCheck,
+    hits: Sequence[ScoredClause],
+    composer: Composer,
+    place: QuestionPlace = NOWHERE,
 ) -> dict[str, float]:
     """The named signals of one decision, as ``{name: value}`` in ``SCOPE_FEATURE_NAMES``
     order."""
@@ -95,6 +109,7 @@ def scope_features(
         "non_english": float(bool(NON_ENGLISH_RE.search(scope.question))),
         "mentions_the_text": float(bool(MENTIONS_TEXT_RE.search(scope.question))),
     }
+    values |= place.features()
     values |= {name: float(name == f"top_kind_{top_kind}") for name in KIND_FEATURES}
     return {name: values[name] for name in SCOPE_FEATURE_NAMES}
 
@@ -108,10 +123,29 @@ class LearnedScopeDecider:
     """Refuses when the calibrated probability that the text does not answer reaches the chosen
     operating point; otherwise the product-choice rule; otherwise the pipeline answers."""
 
-    def __init__(self, model: LogisticModel, composer: Composer, phrases: RefusalPhrases) -> None:
+    def __init__(
+        self,
+        model: LogisticModel,
+        composer: Composer,
+        phrases: RefusalPhrases,
+        examples: ExampleMemory | None = None,
+        embeddings: Embeddings | None = None,
+    ) -> None:
         self.model = model
         self.composer = composer
         self.phrases = phrases
+        self.examples = examples
+        self.embeddings = embeddings  # what the examples were embedded with
+
+    def _place(self, scope: ScopeCheck) -> QuestionPlace:
+        """The question among the labelled examples (the search has embedded the same text
+        already, so the embedder's cache answers)."""
+        if self.examples is None or self.embeddings is None:
+            return NOWHERE
+        return self.examples.place(np.asarray(self.embeddings.embed_query(scope.question)))
+
+    def features(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> dict[str, float]:
+        return scope_features(scope, hits, self.composer, self._place(scope))
 
     @classmethod
     def load(
@@ -120,9 +154,10 @@ class LearnedScopeDecider:
         phrases: RefusalPhrases,
         embedding_model: str,
         root: Path = LEARNED_DIR,
+        embeddings: Embeddings | None = None,
     ) -> LearnedScopeDecider:
         """The committed decider, for the embedding model whose similarities it was trained
-        on."""
+        on; ``embeddings`` (that model) places a question among its labelled examples."""
         info, arrays = load_artefact(ARTEFACT_NAME, root)
         if info.params.get("embedding_model") != embedding_model:
             raise ArtefactMismatch(
@@ -130,15 +165,16 @@ class LearnedScopeDecider:
                 f"similarities, not {embedding_model!r}."
             )
         model = LogisticModel.from_artefact(info, arrays, SCOPE_FEATURE_NAMES)
-        return cls(model, composer, phrases)
+        examples = ExampleMemory.from_arrays(arrays) if arrays.keys() >= EXAMPLE_ARRAYS else None
+        return cls(model, composer, phrases, examples, embeddings)
 
     def probability(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> float:
         """P(the text does not answer the question)."""
-        row = feature_row(scope_features(scope, hits, self.composer))
+        row = feature_row(self.features(scope, hits))
         return float(self.model.probability(row)[0])
 
     def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
-        features = scope_features(scope, hits, self.composer)
+        features = self.features(scope, hits)
         if self.model.decide(feature_row(features))[0]:
             return self._reason(scope, features)
         if no_products(features):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from assistant.answering.assembly import AnswerAssembler
@@ -166,6 +166,8 @@ class AnswerService:
         hits = steps.retrieval.search(standalone)
         for rerank in steps.rerankers:
             hits = rerank(standalone, hits)
+        # The decision reads the question as searched (a follow-up resolved against the history).
+        scope = replace(scope, question=standalone)
         out_of_scope = steps.decider.refusal(scope, hits)
         if out_of_scope:
             refusal = steps.assembler.refusal(question, standalone, hits, out_of_scope, notices)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -144,7 +144,7 @@ def decision_inputs(
     hits = steps.retrieval.search(standalone)
     for rerank in steps.rerankers:
         hits = rerank(standalone, hits)
-    return DecisionInputs(scope, standalone, hits)
+    return DecisionInputs(replace(scope, question=standalone), standalone, hits)
 
 
 def fit_logistic(
@@ -257,8 +257,10 @@ def save_classifier(
     params: dict[str, object],
     metrics: dict[str, object],
     out_root: Path = LEARNED_DIR,
+    extra_arrays: dict[str, np.ndarray] | None = None,
 ) -> ArtefactInfo:
-    """Write a logistic model with its bank hash, seed, versions, embedding model and figures."""
+    """Write a logistic model (and any arrays it works with) with its bank hash, seed,
+    versions, embedding model and figures."""
     info = ArtefactInfo(
         name=name,
         data_hash=bank_hash(bank),
@@ -267,5 +269,5 @@ def save_classifier(
         params=model.params() | {"embedding_model": embedding_model} | params,
         metrics=metrics,
     )
-    save_artefact(info, model.arrays(), out_root)
+    save_artefact(info, model.arrays() | (extra_arrays or {}), out_root)
     return info

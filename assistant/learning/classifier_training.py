@@ -1,56 +1,43 @@
-"""Training of the two learned judgements from the question bank, as code:
+"""Training of the sentence-level injection classifier (``assistant.answering.injection``)
+from the question bank; the scope decider's training is in ``scope_training``.
 
-- the sentence-level injection classifier (``assistant.answering.injection``);
-- the calibrated scope decider (``assistant.answering.scope_classifier``).
-
-Both are fit on the bank's **train** split only; the regularisation is chosen by grouped 5-fold
+It is fit on the bank's **train** split only; the regularisation is chosen by grouped 5-fold
 cross-validation on train (log loss), the operating point on **dev** by a written rule, and the
 **test** split is only reported, next to the hand-written rules' figures on the same questions.
 Seeds are fixed and the bank's hash is recorded, so a rerun on the same bank gives the same
-artefact. ``python -m assistant.learning.classifier_training`` retrains both.
+artefact. ``python -m assistant.learning.classifier_training`` retrains both classifiers.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from sklearn.metrics import brier_score_loss, log_loss
 
-from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.injection import ARTEFACT_NAME as INJECTION_ARTEFACT
 from assistant.answering.injection import (
     LEXICAL_FEATURE_NAMES,
-    LearnedInjectionDetector,
     RuleInjectionDetector,
     feature_names,
     sentence_features,
 )
-from assistant.answering.scope_classifier import ARTEFACT_NAME as SCOPE_ARTEFACT
-from assistant.answering.scope_classifier import (
-    SCOPE_FEATURE_NAMES,
-    feature_row,
-    no_products,
-    scope_features,
-)
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo
 from assistant.evaluation.bank import BankItem, load_bank
 from assistant.learning.classifier_data import (
-    REFUSE_LABELS,
     SEED,
     PreparedEmbeddings,
     SentenceRow,
     choose_c,
-    decision_inputs,
     fit_logistic,
     operating_point,
     save_classifier,
     sentence_rows,
 )
+from assistant.learning.scope_training import train_scope_classifier
 from assistant.services import Services
 from assistant.settings import Settings
 
@@ -60,12 +47,6 @@ INJECTION_RULE = (
     "in_scope, false_premise, followup or injection_wrapped question cut (0 false positives), "
     "then the highest recall; placed halfway between the highest legitimate score and the next "
     "score above it."
-)
-SCOPE_RULE = (
-    "Refuse when P(refuse) >= threshold (or a product choice, the named rule). Threshold on dev: "
-    "false refusals <= 2% of answerable items (in_scope, false_premise, injection_wrapped, "
-    "followup), then the highest recall on out_of_scope/injection_only; placed halfway between "
-    "the highest answerable score that must stay below it and the next score above it."
 )
 
 
@@ -145,110 +126,6 @@ def train_injection_classifier(
 def _rule_cuts(rows: Sequence[SentenceRow]) -> np.ndarray:
     rules = RuleInjectionDetector()
     return np.array([rules.injected(r.sentences)[r.index] for r in rows])
-
-
-# -- the scope decider ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DecisionRow:
-    """One bank question as the scope decider sees it, and what the threshold rules decide."""
-
-    item: BankItem
-    features: dict[str, float]
-    rules_refused: bool
-
-    @property
-    def refuse(self) -> bool:
-        return self.item.label in REFUSE_LABELS
-
-
-def decision_rows(
-    services: Services, out_root: Path, items: Sequence[BankItem]
-) -> list[DecisionRow]:
-    """Every bank question that reaches the scope decision, screened by the learned injection
-    detector (the one the learned decider runs behind) and retrieved by the real search."""
-    rules = ThresholdScopeDecider(
-        services.settings, services.composer, services.prompts.composed.refusal
-    )
-    sentences = [r.text for r in sentence_rows(items)]
-    prepared = PreparedEmbeddings(services.embeddings, sentences)
-    detector = LearnedInjectionDetector.load(prepared, services.settings.embedding_model, out_root)
-    steps = Services.with_components(
-        services.settings,
-        corpus=services.corpus,
-        search=services.search,
-        injection_detector=detector,
-        scope_decider=rules,
-    ).answer_steps
-    rows = []
-    for item in items:
-        inputs = decision_inputs(steps, services.settings, item)
-        if inputs is not None:
-            features = scope_features(inputs.scope, inputs.hits, services.composer)
-            refused = rules.refusal(inputs.scope, inputs.hits) is not None
-            rows.append(DecisionRow(item, features, refused))
-    return rows
-
-
-def _refusal_figures(rows: Sequence[DecisionRow], refused: np.ndarray) -> dict[str, int]:
-    answerable = [not r.refuse for r in rows]
-    return {
-        "answerable": sum(answerable),
-        "answerable_refused": int((refused & np.array(answerable, dtype=bool)).sum()),
-        "must_refuse": len(rows) - sum(answerable),
-        "must_refuse_refused": int((refused & ~np.array(answerable, dtype=bool)).sum()),
-    }
-
-
-def train_scope_classifier(
-    services: Services, out_root: Path = LEARNED_DIR, items: Sequence[BankItem] | None = None
-) -> ArtefactInfo:
-    """Fit the calibrated decider, choose its operating point on dev, report on test, save
-    ``scope_classifier``. Needs the injection classifier of the same ``out_root``."""
-    bank = list(items) if items is not None else load_bank()
-    rows = decision_rows(services, out_root, bank)
-    features = np.vstack([feature_row(r.features) for r in rows])
-    labels = np.array([r.refuse for r in rows])
-    split = np.array([r.item.split for r in rows])
-    train = split == "train"
-    groups = [r.item.split_key for r, t in zip(rows, train, strict=True) if t]
-    c = choose_c(features[train], labels[train], groups, SEED)
-    model = fit_logistic(features[train], labels[train], SCOPE_FEATURE_NAMES, SEED, c, groups)
-    scores = model.probability(features)
-    # A product choice is refused by its rule at any threshold: it counts as refused.
-    products = np.array([no_products(r.features) for r in rows])
-    effective = np.where(products, 1.0, scores)
-    dev = split == "dev"
-    point = operating_point(effective[dev], labels[dev], MAX_FALSE_REFUSALS)
-    model = replace(model, threshold=point.threshold)
-    metrics: dict[str, object] = {
-        "dev_operating_point": point.__dict__ | {"recall": point.recall},
-        "dev_calibration": {
-            "brier": float(brier_score_loss(labels[dev], scores[dev])),
-            "log_loss": float(log_loss(labels[dev], scores[dev], labels=[False, True])),
-        },
-    }
-    for name in ("dev", "test"):
-        part = [r for r, s in zip(rows, split, strict=True) if s == name]
-        mask = split == name
-        rules = np.array([r.rules_refused for r in part], dtype=bool)
-        metrics[name] = {
-            "learned": _refusal_figures(part, effective[mask] >= model.threshold),
-            "rules": _refusal_figures(part, rules),
-        }
-    params = {
-        # Its similarity features depend on how retrieval embeds a question: retrain after
-        # changing that (the query adapter, the model).
-        "query_embeddings": type(services.search.embeddings).__name__,
-        "C": c,
-        "calibration": "Platt (sigmoid) on grouped 5-fold out-of-fold scores, folded in",
-        "rule": SCOPE_RULE,
-        "train_items": int(train.sum()),
-        "screened_out_items": len(bank) - len(rows),
-    }
-    embedding_model = services.settings.embedding_model
-    return save_classifier(SCOPE_ARTEFACT, bank, model, embedding_model, params, metrics, out_root)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -25,12 +25,10 @@ console = Console()
 
 def _trainers() -> dict[str, Callable[[Services], ArtefactInfo]]:
     """Imported on demand: training pulls in scikit-learn and the bank loader."""
-    from assistant.learning.classifier_training import (
-        train_injection_classifier,
-        train_scope_classifier,
-    )
+    from assistant.learning.classifier_training import train_injection_classifier
     from assistant.learning.query_adapter_training import train_query_adapter
     from assistant.learning.ranker_training import train_clause_ranker
+    from assistant.learning.scope_training import train_scope_classifier
 
     return {
         "query_adapter": train_query_adapter,

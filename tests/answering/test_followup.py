@@ -155,7 +155,8 @@ def test_asking_for_the_wording_or_more_points_at_the_clauses_just_cited(
 
 
 @pytest.mark.parametrize(
-    "question", ["By when?", "Why?", "and who?", "How exactly?", "Since when?"]
+    "question",
+    ["By when?", "Why?", "and who?", "How exactly?", "Since when?", "On which dates?", "How long?"],
 )
 def test_a_bare_question_word_carries_the_previous_topic(
     resolver: FollowUpResolver, question: str
@@ -173,4 +174,22 @@ def test_a_bare_question_word_carries_the_previous_topic(
     ],
 )
 def test_a_full_question_stays_as_it_is(resolver: FollowUpResolver, question: str) -> None:
+    assert resolver.condense(question, BUSINESS_CASES) == question
+
+
+def test_the_last_one_counts_the_parts_of_the_clause_just_cited() -> None:
+    """Section I's parts are its definitions, not sub-items: "the last one" after an answer
+    citing [I] is the last definition, found through the corpus's own structure."""
+    children = {"I": ["I.digital-government", "I.digital-technologies", "I.public-value"]}
+    resolver = FollowUpResolver([*IDS, "I"], TERMS, children)
+    history = chat("What are the definitions in Section I?", "Four terms are defined [I].")
+    assert (
+        resolver.condense("Give me the exact wording of the last one.", history)
+        == "What does I.public-value say?"
+    )
+    assert resolver.condense("and the first one?", history) == "What does I.digital-government say?"
+
+
+def test_a_question_about_a_new_date_stays_as_it_is(resolver: FollowUpResolver) -> None:
+    question = "On which date was the Recommendation adopted by the Council?"
     assert resolver.condense(question, BUSINESS_CASES) == question

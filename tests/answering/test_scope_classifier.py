@@ -20,12 +20,13 @@ from assistant.answering.scope_classifier import (
     no_products,
     scope_features,
 )
+from assistant.answering.scope_examples import ExampleMemory, unit_rows
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo, load_artefact, save_artefact
 from assistant.backends.embeddings import FAKE_MODEL
 from assistant.corpus.records import ScoredClause
 from assistant.evaluation.bank import load_bank
 from assistant.learning.classifier_data import bank_hash, operating_point
-from assistant.learning.classifier_training import decision_rows
+from assistant.learning.scope_training import decision_rows
 from assistant.services import Services
 
 
@@ -72,6 +73,40 @@ def test_the_decision_follows_the_probability_and_says_why(fake_index: Services)
     named = ScopeCheck(question="q", unknown_names=["GDPR"], names_are_subject=True)
     assert learned.refusal(named, close) == phrases.unknown_names.format(names="GDPR")
     assert 0.0 < learned.probability(named, close) < 1.0
+
+
+def test_examples_place_a_question_by_its_nearest_labelled_neighbours() -> None:
+    memory = ExampleMemory(
+        unit_rows(np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])), np.array([False, True, True])
+    )
+    nearest = memory.nearest(np.array([0.0, 2.0]))
+    assert nearest.answerable == pytest.approx(0.0) and nearest.refused == pytest.approx(1.0)
+    # A training question never meets its own group: masked, the next refused example counts.
+    masked = memory.nearest(np.array([0.0, 2.0]), exclude=np.array([False, True, False]))
+    assert masked.refused == pytest.approx(0.8)
+
+
+def test_the_decider_reads_the_example_features_with_its_embedder(fake_index: Services) -> None:
+    """The hashing embedder stands in for MiniLM: a question worded like a refused example
+    gets the refused example's similarity as a feature, and the model refuses on it."""
+    embeddings = fake_index.embeddings
+    texts = ["What does GDPR article 22 say about profiling?", "Who should own business cases?"]
+    memory = ExampleMemory(
+        unit_rows(np.array(embeddings.embed_documents(texts))), np.array([True, False])
+    )
+    coef = np.zeros(len(SCOPE_FEATURE_NAMES))
+    coef[SCOPE_FEATURE_NAMES.index("nearest_refused_example")] = 20.0
+    coef[SCOPE_FEATURE_NAMES.index("nearest_answerable_example")] = -20.0
+    width = len(SCOPE_FEATURE_NAMES)
+    model = LogisticModel(SCOPE_FEATURE_NAMES, coef, 0.0, np.zeros(width), np.ones(width), 0.5)
+    phrases = fake_index.prompts.composed.refusal
+    learned = LearnedScopeDecider(model, fake_index.composer, phrases, memory, embeddings)
+    close = [hit(fake_index, "IV.9", 0.7)]
+    gdpr = ScopeCheck(question="What does GDPR article 22 say about profiling?")
+    features = learned.features(gdpr, close)
+    assert features["nearest_refused_example"] == pytest.approx(1.0, abs=1e-5)
+    assert learned.refusal(gdpr, close) == phrases.not_covered
+    assert learned.refusal(ScopeCheck(question="Who should own business cases?"), close) is None
 
 
 def test_a_product_choice_is_refused_by_its_named_rule(fake_index: Services) -> None:
@@ -135,9 +170,9 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
     """On the bank's test split (never used for fitting or choosing), same screen, same hits."""
     test = [i for i in load_bank() if i.split == "test"]
     services = with_learned_scope(real_services)
-    rows = decision_rows(services, LEARNED_DIR, test)
     learned = services.scope_decider
     assert isinstance(learned, LearnedScopeDecider)
+    rows = decision_rows(services, LEARNED_DIR, test, learned.examples)
     answerable = [r for r in rows if not r.refuse]
     learned_refused = sum(
         bool(learned.model.decide(feature_row(r.features))[0]) or no_products(r.features)
