@@ -185,12 +185,13 @@ class Services:
     def scope_decider(self) -> ScopeDecider:
         """Whether the retrieved clauses answer the question (learned, or the thresholds)."""
         refusal = self.prompts.composed.refusal
+        thresholds = ThresholdScopeDecider(self.settings, self.composer, refusal)
         if self._learned_scope:
             model = self.settings.embedding_model
             return LearnedScopeDecider.load(
-                self.composer, refusal, model, embeddings=self.embeddings
+                self.composer, refusal, model, embeddings=self.embeddings, claims=thresholds
             )
-        return ThresholdScopeDecider(self.settings, self.composer, refusal)
+        return thresholds
 
     @cached_property
     def answer_steps(self) -> AnswerSteps:

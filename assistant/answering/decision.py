@@ -46,6 +46,17 @@ class ThresholdScopeDecider:
             return self.phrases.no_products
         return None  # a figure the text does not give is answered with a notice, not refused
 
+    def nothing_near(self, hits: Sequence[ScoredClause]) -> bool:
+        """No clause passes the plain bars (similarity or keywords), whatever the question
+        names: the text has nothing to correct a premise from."""
+        content = [h for h in hits if h.clause.kind != ClauseKind.CONTAINER][:TOP_HITS]
+        best = max((h.dense or 0.0 for h in content), default=0.0)
+        best_lexical = max((h.lexical or 0.0 for h in content), default=0.0)
+        return (
+            best < self.settings.abstain_threshold
+            and best_lexical < self.settings.abstain_lexical_score
+        )
+
     def _too_far(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> bool:
         """Whether the best clauses are too far from the question to answer it."""
         content = [h for h in hits if h.clause.kind != ClauseKind.CONTAINER][:TOP_HITS]

@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answering.composer import Composer
+from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.linear import ArtefactMismatch, LogisticModel
 from assistant.answering.phrases import RefusalPhrases
 from assistant.answering.scope import ScopeCheck
@@ -130,8 +131,10 @@ class LearnedScopeDecider:
         phrases: RefusalPhrases,
         examples: ExampleMemory | None = None,
         embeddings: Embeddings | None = None,
+        claims: ThresholdScopeDecider | None = None,
     ) -> None:
         self.model = model
+        self.claims = claims  # the plain bars a premise or figure question is refused by
         self.composer = composer
         self.phrases = phrases
         self.examples = examples
@@ -155,6 +158,7 @@ class LearnedScopeDecider:
         embedding_model: str,
         root: Path = LEARNED_DIR,
         embeddings: Embeddings | None = None,
+        claims: ThresholdScopeDecider | None = None,
     ) -> LearnedScopeDecider:
         """The committed decider, for the embedding model whose similarities it was trained
         on; ``embeddings`` (that model) places a question among its labelled examples."""
@@ -166,7 +170,7 @@ class LearnedScopeDecider:
             )
         model = LogisticModel.from_artefact(info, arrays, SCOPE_FEATURE_NAMES)
         examples = ExampleMemory.from_arrays(arrays) if arrays.keys() >= EXAMPLE_ARRAYS else None
-        return cls(model, composer, phrases, examples, embeddings)
+        return cls(model, composer, phrases, examples, embeddings, claims)
 
     def probability(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> float:
         """P(the text does not answer the question)."""
@@ -176,6 +180,8 @@ class LearnedScopeDecider:
     def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
         features = self.features(scope, hits)
         if self.model.decide(feature_row(features))[0]:
+            if self.claims is not None and corrected_not_refused(features):
+                return self.phrases.not_covered if self.claims.nothing_near(hits) else None
             return self._reason(scope, features)
         if no_products(features):
             return self.phrases.no_products
@@ -188,6 +194,19 @@ class LearnedScopeDecider:
         if features["figure_unanswered"]:
             return self.phrases.no_figure
         return self.phrases.not_covered
+
+
+def corrected_not_refused(features: dict[str, float]) -> bool:
+    """The named rule for false premises and missing figures (issue: answered, not refused): a
+    question asserting something about the text ("Is it true that the Recommendation requires
+    ...?"), or asking for a figure about no outside thing it names ("What percentage of the IT
+    budget ...?"), is corrected from the nearest clause with a notice. The model alone does not
+    refuse it; it is refused only when no clause passes the plain similarity or keyword bar."""
+    claim = bool(features["checks_a_claim"] or features["claims_premise"])
+    claim = claim and bool(features["mentions_the_text"])
+    about_others = bool(features["names_are_subject"]) and bool(features["unknown_names"])
+    figure = bool(features["figure_question"]) and not about_others
+    return claim or figure
 
 
 def no_products(features: dict[str, float]) -> bool:

@@ -180,3 +180,23 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
     )
     rules_refused = sum(r.rules_refused for r in answerable)
     assert len(answerable) >= 50 and learned_refused <= rules_refused
+
+
+def test_a_claim_about_the_text_is_refused_only_when_the_thresholds_agree(
+    fake_index: Services,
+) -> None:
+    """The model would refuse (a far clause); a false premise about the text is corrected from
+    it unless the similarity bars also find nothing near."""
+    phrases = fake_index.prompts.composed.refusal
+    thresholds = ThresholdScopeDecider(fake_index.settings, fake_index.composer, phrases)
+    model = similarity_model()
+    learned = LearnedScopeDecider(model, fake_index.composer, phrases, claims=thresholds)
+    claim = ScopeCheck(
+        question="Is it true that the Recommendation requires annual reports?",
+        checks_a_claim=True,
+    )
+    near = [hit(fake_index, "VIII", 0.45, 20.0)]  # under the model's bar, a strong keyword match
+    assert learned.refusal(claim, near) is None
+    assert learned.refusal(claim, [hit(fake_index, "VIII", 0.05)]) == phrases.not_covered
+    plain = ScopeCheck(question="What about annual reports?")
+    assert learned.refusal(plain, near) == phrases.not_covered
