@@ -101,6 +101,14 @@ COMMON_ACRONYMS = frozenset(
     "hr it ict cio cto cdo cfo ceo ciso dpo kpi kpis ux ui api apis pmo sme smes ngo ngos faq "
     "faqs pdf".split()
 )
+# Currency codes come with amounts ("EUR 5 million"): a figure, which the figure check handles,
+# not a name of something outside the text.
+CURRENCY_CODES = frozenset("eur usd gbp chf jpy cad aud sek nok dkk".split())
+# Words about the text's own structure ("Which section is that in?"): never an absent topic.
+STRUCTURE_WORDS = frozenset(
+    "section sections paragraph paragraphs sub-item sub-items subitem subitems clause clauses "
+    "preamble wording text".split()
+)
 ROMAN_NUMERAL_RE = re.compile(r"[IVX]+")
 
 
@@ -143,7 +151,7 @@ class ScopeGuard:
         texts += [q for c in self.corpus.clauses for q in self.corpus.paraphrases(c)]
         for text in texts:
             words.update(w.lower() for w in re.findall(r"[\w'-]+", text))
-        return frozenset(words)
+        return frozenset(words | STRUCTURE_WORDS)
 
     def check(self, question: str, rewrite: Callable[[str], str] = str) -> ScopeCheck:
         """``rewrite`` (typo fixing, French terms) is applied to the legitimate part before
@@ -153,11 +161,18 @@ class ScopeGuard:
         injected = [s for s, flag in zip(sentences, cut, strict=True) if flag]
         legitimate = " ".join(s for s, flag in zip(sentences, cut, strict=True) if not flag)
         legitimate = legitimate.strip()
-        names = self.unknown_names(rewrite(legitimate))
+        rewritten = rewrite(legitimate)
+        names = self.unknown_names(rewritten)
         subject = any(_is_subject(name, legitimate) for name in names)
         premise = FALSE_PREMISE_RE.search(legitimate)
-        claim = premise or OBLIGATION_QUESTION_RE.search(legitimate)
-        absent_topic = self._absent_topic_words(legitimate, claim)
+        # An absent topic must be absent from the question as asked and as rewritten: a typo
+        # ("investmnts") is fixed in the rewrite, and the English terms a rewrite adds to a
+        # French question are no topic of the asker's.
+        absent_topic = [
+            word
+            for word in self._absent_topic_words(legitimate, _claim(legitimate))
+            if word in self._absent_topic_words(rewritten, _claim(rewritten))
+        ]
         names = list(dict.fromkeys([*names, *absent_topic]))
         subject = subject or bool(absent_topic)
         return ScopeCheck(
@@ -229,7 +244,8 @@ class ScopeGuard:
                 continue
             word = match.group(0)
             base = re.sub(r"'s$", "", word).lower()
-            if base in COMMON_CAPITALISED or base in COMMON_ACRONYMS or base in self.vocabulary:
+            common = COMMON_CAPITALISED | COMMON_ACRONYMS | CURRENCY_CODES
+            if base in common or base in self.vocabulary:
                 continue
             if ROMAN_NUMERAL_RE.fullmatch(word):  # "Sections II and IV": clause references
                 continue
@@ -237,6 +253,11 @@ class ScopeGuard:
                 continue
             names.append(word)
         return names
+
+
+def _claim(question: str) -> re.Match[str] | None:
+    """A premise, or a question whether the text requires something."""
+    return FALSE_PREMISE_RE.search(question) or OBLIGATION_QUESTION_RE.search(question)
 
 
 def _claimed_topic(question: str, lead_in: re.Match[str]) -> str:
