@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.answering.linear import ArtefactMismatch, LogisticModel
-from assistant.artefacts import LEARNED_DIR, load_artefact
+from assistant.answering.linear import LogisticModel, load_for_model
+from assistant.artefacts import LEARNED_DIR
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import ClauseKind, ScoredClause
 from assistant.retrieval.lexical import tokenize
@@ -131,12 +131,7 @@ class LearnedClauseRanker:
         cls, corpus: Corpus, embedding_model: str, root: Path = LEARNED_DIR
     ) -> LearnedClauseRanker:
         """The committed ranker, for the embedding model whose similarities it learned from."""
-        info, arrays = load_artefact(ARTEFACT_NAME, root)
-        if info.params.get("embedding_model") != embedding_model:
-            raise ArtefactMismatch(
-                f"{ARTEFACT_NAME} was trained on {info.params.get('embedding_model')!r} "
-                f"similarities, not {embedding_model!r}."
-            )
+        info, arrays = load_for_model(ARTEFACT_NAME, embedding_model, root)
         return cls(LogisticModel.from_artefact(info, arrays, RANKER_FEATURE_NAMES), corpus)
 
     def rank(self, question: str, hits: Sequence[ScoredClause]) -> list[RankedClause]:

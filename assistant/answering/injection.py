@@ -22,8 +22,8 @@ from typing import Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answering.linear import ArtefactMismatch, LogisticModel
-from assistant.artefacts import LEARNED_DIR, load_artefact
+from assistant.answering.linear import LogisticModel, load_for_model
+from assistant.artefacts import LEARNED_DIR
 
 ARTEFACT_NAME = "injection_classifier"
 
@@ -188,12 +188,7 @@ class LearnedInjectionDetector:
         cls, embeddings: Embeddings, embedding_model: str, root: Path = LEARNED_DIR
     ) -> LearnedInjectionDetector:
         """The committed classifier, for the embedding model it was trained with."""
-        info, arrays = load_artefact(ARTEFACT_NAME, root)
-        if info.params.get("embedding_model") != embedding_model:
-            raise ArtefactMismatch(
-                f"{ARTEFACT_NAME} was trained on {info.params.get('embedding_model')!r} "
-                f"sentence embeddings, not {embedding_model!r}."
-            )
+        info, arrays = load_for_model(ARTEFACT_NAME, embedding_model, root)
         names = feature_names(int(info.params["embedding_dim"]))
         return cls(LogisticModel.from_artefact(info, arrays, names), embeddings)
 

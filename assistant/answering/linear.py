@@ -93,3 +93,17 @@ def load_model(
     """An artefact's metadata and its logistic model."""
     info, arrays = load_artefact(name, root)
     return info, LogisticModel.from_artefact(info, arrays, expected)
+
+
+def load_for_model(
+    name: str, embedding_model: str, root: Path = LEARNED_DIR
+) -> tuple[ArtefactInfo, dict[str, np.ndarray]]:
+    """An artefact trained on ``embedding_model``'s vectors; any other model's vectors would be
+    weighed with coefficients learned on different numbers, so loading refuses."""
+    info, arrays = load_artefact(name, root)
+    trained_on = info.params.get("embedding_model")
+    if trained_on != embedding_model:
+        raise ArtefactMismatch(
+            f"{name} was trained on {trained_on!r} vectors, not {embedding_model!r}."
+        )
+    return info, arrays

@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answering.composer import Composer
 from assistant.answering.decision import ThresholdScopeDecider
-from assistant.answering.linear import ArtefactMismatch, LogisticModel
+from assistant.answering.linear import LogisticModel, load_for_model
 from assistant.answering.phrases import RefusalPhrases
 from assistant.answering.scope import ScopeCheck
 from assistant.answering.scope_examples import (
@@ -33,7 +33,7 @@ from assistant.answering.scope_examples import (
     ExampleMemory,
     QuestionPlace,
 )
-from assistant.artefacts import LEARNED_DIR, load_artefact
+from assistant.artefacts import LEARNED_DIR
 from assistant.corpus.records import ClauseKind, ScoredClause
 
 ARTEFACT_NAME = "scope_classifier"
@@ -162,12 +162,7 @@ class LearnedScopeDecider:
     ) -> LearnedScopeDecider:
         """The committed decider, for the embedding model whose similarities it was trained
         on; ``embeddings`` (that model) places a question among its labelled examples."""
-        info, arrays = load_artefact(ARTEFACT_NAME, root)
-        if info.params.get("embedding_model") != embedding_model:
-            raise ArtefactMismatch(
-                f"{ARTEFACT_NAME} was trained on {info.params.get('embedding_model')!r} "
-                f"similarities, not {embedding_model!r}."
-            )
+        info, arrays = load_for_model(ARTEFACT_NAME, embedding_model, root)
         model = LogisticModel.from_artefact(info, arrays, SCOPE_FEATURE_NAMES)
         examples = ExampleMemory.from_arrays(arrays) if arrays.keys() >= EXAMPLE_ARRAYS else None
         return cls(model, composer, phrases, examples, embeddings, claims)

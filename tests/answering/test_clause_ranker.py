@@ -111,7 +111,7 @@ def test_artefact_guards(fake_index: Services, tmp_path: Path) -> None:
     model = lexical_model()
     info = ArtefactInfo(ARTEFACT_NAME, "0" * 64, 7, params=model.params())
     save_artefact(info, model.arrays(), tmp_path)
-    with pytest.raises(ArtefactMismatch, match="similarities"):
+    with pytest.raises(ArtefactMismatch, match="trained on"):
         LearnedClauseRanker.load(fake_index.corpus, FAKE_MODEL, tmp_path)
     renamed = info.params | {"embedding_model": FAKE_MODEL, "feature_names": ["other"]}
     save_artefact(
