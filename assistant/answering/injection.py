@@ -155,7 +155,10 @@ def lexical_features(sentences: Sequence[str]) -> np.ndarray:
         previous = sentences[index - 1] if index else ""
         context = [
             previous.rstrip().endswith(":"),
-            bool(previous) and bool(LEXICAL_PATTERNS["markup"].search(previous)),
+            # A role header before it ("<|system|>", "<<SYS>>"); a complete element such as
+            # "<script>...</script>" is a payload shown as text, and what follows it is not
+            # thereby an order.
+            bool(LEXICAL_PATTERNS["markup"].search(previous)) and "</" not in previous,
             bool(previous) and bool(LEXICAL_PATTERNS["order_verb_start"].search(previous)),
             index > 0 and sentence[:1].islower(),
         ]

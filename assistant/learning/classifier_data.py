@@ -40,8 +40,12 @@ from assistant.version import package_version
 INJECTED_SHARE = 0.8
 LEGITIMATE_SHARE = 0.2
 REFUSE_LABELS = frozenset({"out_of_scope", "injection_only"})
-# Labels whose every non-injected sentence must survive the injection cut (the dev rule).
-PROTECTED_LABELS = frozenset({"in_scope", "false_premise", "followup", "injection_wrapped"})
+# Labels whose every non-injected sentence must survive the injection cut (the dev rule). An
+# out-of-scope question is no order either: cut, it would get the injection refusal instead of
+# "not covered" with the nearest clauses.
+PROTECTED_LABELS = frozenset(
+    {"in_scope", "false_premise", "followup", "injection_wrapped", "out_of_scope"}
+)
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 SEED = 7
 
