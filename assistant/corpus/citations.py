@@ -1,7 +1,8 @@
 """Citation markers in answer text: one pure function finds them, another rewrites them.
 
 Generators write ``[IV.9.i]``; models also write ``[IV.9.i, IV.9.ii]``, ``[IV.9(i)]``,
-``[iv.9.I]``, ``【IV.9.i】``, ``[IV.10.i-iii]`` or ``[Paragraph IV.9]``. All are normalised to
+``[iv.9.I]``, ``【IV.9.i】``, ``[IV.10.i-iii]`` or ``[Paragraph IV.9]``; ids of an instrument
+with a prefix as ``[AI:1.3.ii]``, ``[ai: 1.3(ii)]`` or ``[AI:2.5.a-c]``. All are normalised to
 canonical ids; ids that do not exist (or were not retrieved) are dropped, so no clause number
 that is not in the corpus is ever shown.
 """
@@ -14,15 +15,18 @@ from dataclasses import dataclass, field
 
 from assistant.corpus.clause_ids import DEFINITION_SLUG, ROMAN_SUBS
 
+LETTER_SUBS = list("abcdefgh")
+
 OPEN_BRACKETS = "[［【〔"
 CLOSE_BRACKETS = "]］】〕"
 _OPEN, _CLOSE = re.escape(OPEN_BRACKETS), re.escape(CLOSE_BRACKETS)
 MARKER_RE = re.compile(rf"[{_OPEN}](?P<body>[^{_OPEN}{_CLOSE}\n]{{1,80}})[{_CLOSE}]")
 ID_RE = re.compile(
-    r"^(?:(?:paragraph|para\.?|clause|section|§)\s*)?"
-    rf"(?P<base>(?:[IVX]+)(?:\.\d{{1,2}})?|background|preamble|I\.{DEFINITION_SLUG})"
+    r"^(?:(?P<prefix>[a-z]{2,8})\s*:\s*)?"
+    r"(?:(?:paragraph|para\.?|clause|section|principle|§)\s*)?"
+    rf"(?P<base>(?:[IVX]+)(?:\.\d{{1,2}})?|\d\.\d{{1,2}}|background|preamble|I\.{DEFINITION_SLUG})"
     r"(?:(?:\.(?P<num>\d{1,2}))?)"
-    r"(?:[.(]\s*(?P<sub>[ivx]+)(?:\s*[-–]\s*(?P<sub_end>[ivx]+))?\)?)?$",
+    r"(?:[.(]\s*(?P<sub>[ivx]+|[a-h])(?:\s*[-–]\s*(?P<sub_end>[ivx]+|[a-h]))?\)?)?$",
     re.IGNORECASE,
 )
 
@@ -46,11 +50,18 @@ class ParsedCitations:
 
 
 def _canonical(token: str) -> list[str]:
-    """'iv.9.I' -> ['IV.9.i']; 'IV.10.i-iii' -> ['IV.10.i', 'IV.10.ii', 'IV.10.iii']."""
+    """'iv.9.I' -> ['IV.9.i']; 'IV.10.i-iii' -> ['IV.10.i', 'IV.10.ii', 'IV.10.iii'];
+    'ai:2.5.a-b' -> ['AI:2.5.a', 'AI:2.5.b']."""
     token = token.strip().strip(".,;")
     match = ID_RE.match(token)
     if not match:
         return []
+    prefix = f"{match.group('prefix').upper()}:" if match.group("prefix") else ""
+    return [prefix + local for local in _canonical_local(match)]
+
+
+def _canonical_local(match: re.Match[str]) -> list[str]:
+    """The id without its instrument prefix, in canonical case, items ranges expanded."""
     base = match.group("base")
     head, _, rest = base.partition(".")
     if head.lower() in ("background", "preamble"):
@@ -65,10 +76,11 @@ def _canonical(token: str) -> list[str]:
     if not sub:
         return [base]
     sub, sub_end = sub.lower(), (sub_end or sub).lower()
-    if sub in ROMAN_SUBS and sub_end in ROMAN_SUBS:
-        first, last = ROMAN_SUBS.index(sub), ROMAN_SUBS.index(sub_end)
-        if first <= last:
-            return [f"{base}.{s}" for s in ROMAN_SUBS[first : last + 1]]
+    for labels in (ROMAN_SUBS, LETTER_SUBS):
+        if sub in labels and sub_end in labels:
+            first, last = labels.index(sub), labels.index(sub_end)
+            if first <= last:
+                return [f"{base}.{s}" for s in labels[first : last + 1]]
     return [f"{base}.{sub}"]
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from assistant.corpus.parser import ClauseParser, related_instruments
+from assistant.corpus.parser import ClauseParser
 from assistant.corpus.records import Clause, Instrument, RelatedInstrument
+from assistant.corpus.related import related_instruments
 
 TEXT_SUFFIXES = (".md", ".txt", ".pdf", ".html", ".htm")
 GLOSSARY_FILE = "glossary.toml"
@@ -161,7 +162,7 @@ def _load_instrument(meta_path: Path, digest: hashlib._Hash) -> InstrumentText:
         )
     digest.update(meta_path.read_bytes())
     digest.update(text_path.read_bytes())
-    clauses = ClauseParser(instrument.id).parse(read_text(text_path))
+    clauses = ClauseParser(instrument.id, instrument.id_prefix).parse(read_text(text_path))
     if not clauses:
         raise CorpusError(f"No clause found in {text_path.name}: is it in the OECD layout?")
     paraphrases: dict[str, list[str]] = {}

@@ -1,8 +1,18 @@
 """Parse an OECD Council instrument's text into citable clauses.
 
 The layout is the one OECD legal instruments share: introductory background paragraphs, the
-Council's preamble ("THE COUNCIL, HAVING REGARD ... RECOGNISING ..."), then roman-numbered
-sections ("II. RECOMMENDS that ..."), numbered paragraphs with a bold title, and roman sub-items.
+Council's preamble ("THE COUNCIL, HAVING REGARD ... RECOGNISING ..."), then operative sections
+("II. RECOMMENDS that ..."), numbered paragraphs, and their items. Instruments differ in the
+details, and the parser takes both shapes seen so far:
+- paragraphs numbered across sections with a bold title ("9. **Develop clear business cases**
+  ...", id ``IV.9``) or numbered by principle ("1.3. Transparency and explainability" on a line
+  of its own, then the body; id ``1.3``);
+- items as "i) ..." / "- ii) ..." or "a) ..." / "i. ..."; items straight under a section
+  ("INSTRUCTS the Committee: a) ...") belong to the section (``VIII.a``);
+- sections with their numeral ("II. RECOMMENDS") or without it: an operative paragraph that opens
+  with a capitalised verb (AGREES, INVITES, INSTRUCTS) takes the numeral after the section
+  before it, as the official numbering does;
+- definitions as "- **Term** ..." or "‒Term: ...".
 
 Texts arrive as extractions with artefacts, so the parser is deliberately forgiving:
 - a sub-item split across a page break continues on a line with no marker: a line that does not
@@ -17,21 +27,27 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from assistant.corpus.records import Clause, ClauseKind, RelatedInstrument
+from assistant.corpus.records import Clause, ClauseKind
 
 SECTION_RE = re.compile(r"^(?P<num>[IVXL]+)\.\s+(?P<text>[A-Z][A-Z]{2,}\b.*)$")
-PARAGRAPH_RE = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<text>\S.*)$")
-SUBITEM_RE = re.compile(r"^(?:[-*•]\s*)?(?P<num>[ivxl]+)\)\s+(?P<text>\S.*)$")
-DEFINITION_RE = re.compile(r"^[-*•]\s*\*\*(?P<term>[^*]+)\*\*\s*(?P<rest>.*)$")
+# An unnumbered operative paragraph: a capitalised verb that is not a preamble participle
+# (HAVING REGARD, RECOGNISING, NOTING ... end in -ING).
+UNNUMBERED_SECTION_RE = re.compile(r"^(?P<verb>[A-Z]{4,})(?:\s+[A-Z]{2,})*\s+(?P<rest>[a-z].*)$")
+PARAGRAPH_RE = re.compile(r"^(?P<num>\d{1,3}(?:\.\d{1,2})?)\.\s+(?P<text>\S.*)$")
+SUBITEM_RE = re.compile(
+    r"^(?:[-*•]\s*)?(?:(?P<num>[ivxl]+)[.)]|(?P<letter>[a-h])\))\s+(?P<text>\S.*)$"
+)
+DEFINITION_RE = re.compile(
+    r"^[-*•‒–—]\s*(?:\*\*(?P<term>[^*]+)\*\*\s*(?P<rest>.*)"
+    r"|(?P<plain_term>[A-Z][\w -]{1,40}):\s+(?P<plain_rest>\S.*))$"
+)
+STRUCTURE_HEADING_RE = re.compile(r"^Section \d+\s*:")
 PREAMBLE_OPENERS = ("THE COUNCIL",)
 ADOPTED_RE = re.compile(r"^Adopted by the .*Council on .+$")
 BOLD_RE = re.compile(r"\*\*(?P<bold>.+?)\*\*")
 LINK_RE = re.compile(r"\[\[(?P<ref>.+?)\]\([^)]*\)\]")
 PLAIN_LINK_RE = re.compile(r"\[(?P<text>[^\[\]]+)\]\((?:#|https?://[^)]*)\)")
 HEADING_TAIL_RE = re.compile(r"[,\s]*(?:(?:by|through)\s*)?:?\s*$")
-RELATED_RE = re.compile(
-    r"(?P<title>Recommendation of the Council\b[^\[;]*?)\s*\[(?P<ref>[^\]]+)\]", re.IGNORECASE
-)
 TERMINAL_PUNCTUATION = (".", ";", ":", "?", "!", "]", "”", '"')
 
 
@@ -78,19 +94,21 @@ class _Draft:
 class ClauseParser:
     """Turns one instrument's text into an ordered list of :class:`Clause` records."""
 
-    def __init__(self, instrument_id: str) -> None:
+    def __init__(self, instrument_id: str, id_prefix: str = "") -> None:
         self.instrument_id = instrument_id
+        # 'AI:' before every id of an instrument whose ids must not be confused with another's.
+        self.id_prefix = f"{id_prefix}:" if id_prefix else ""
 
     def parse(self, text: str) -> list[Clause]:
         drafts = list(self._drafts(text.splitlines()))
         return [
             Clause(
                 instrument_id=self.instrument_id,
-                clause_id=d.clause_id,
-                parent_id=d.parent_id,
+                clause_id=self.id_prefix + d.clause_id,
+                parent_id=self.id_prefix + d.parent_id if d.parent_id else None,
                 kind=d.kind,
                 heading=d.heading,
-                text=d.text(),
+                text=d.text() or d.heading,
                 context=clean_text(d.context),
                 position=position,
             )
@@ -103,7 +121,13 @@ class ClauseParser:
             (i for i, line in enumerate(stripped) if line.startswith(PREAMBLE_OPENERS)), None
         )
         first_section = next(
-            (i for i, line in enumerate(stripped) if SECTION_RE.match(line)), len(stripped)
+            (
+                i
+                for i, line in enumerate(stripped)
+                if SECTION_RE.match(line)
+                or (council_at is not None and i > council_at and _unnumbered_section(line))
+            ),
+            len(stripped),
         )
         body_end = council_at if council_at is not None else first_section
         yield from self._background(stripped[:body_end])
@@ -139,48 +163,34 @@ class ClauseParser:
             yield _Draft(f"preamble.{number}", "preamble", ClauseKind.PREAMBLE, "", opener, [item])
 
     def _sections(self, lines: list[str]) -> Iterator[_Draft]:
-        """Sections, definitions, paragraphs and sub-items, with page-break continuations."""
+        """Sections, definitions, paragraphs and items, with page-break continuations."""
         section: _Draft | None = None
         paragraph: _Draft | None = None
         current: _Draft | None = None
         pending: list[_Draft] = []
         for raw in lines:
             line = raw.strip()
-            if not line:
-                continue
+            if not line or STRUCTURE_HEADING_RE.match(line):
+                continue  # 'Section 1: Principles ...' groups sections; it is not a clause
+            mid_sentence = bool(current and current.is_open())
             new: _Draft | None = None
-            if (m := SECTION_RE.match(line)) and not (current and current.is_open()):
-                num = m.group("num")
-                new = section = _Draft(num, None, ClauseKind.SECTION, "", "", [m.group("text")])
+            if not mid_sentence and (opening := _section_opening(line, section)):
+                num, text = opening
+                new = section = _Draft(num, None, ClauseKind.SECTION, "", "", [text])
                 paragraph = None
             elif section and section.clause_id == "I" and (m := DEFINITION_RE.match(line)):
-                term = clean_text(m.group("term"))
+                new = _definition(m, section)
+            elif section and not mid_sentence and (m := PARAGRAPH_RE.match(line)):
+                new = paragraph = _paragraph(m, section)
+            elif section and (m := SUBITEM_RE.match(line)):
+                parent = paragraph or section
+                lead = paragraph.text() or paragraph.heading if paragraph else ""
                 new = _Draft(
-                    f"I.{slugify(term)}",
-                    "I",
-                    ClauseKind.DEFINITION,
-                    term,
-                    section.text(),
-                    [f"{term} {m.group('rest')}"],
-                )
-            elif (
-                section and (m := PARAGRAPH_RE.match(line)) and not (current and current.is_open())
-            ):
-                new = paragraph = _Draft(
-                    f"{section.clause_id}.{m.group('num')}",
-                    section.clause_id,
-                    ClauseKind.PARAGRAPH,
-                    heading_of(m.group("text")),
-                    section.text(),
-                    [m.group("text")],
-                )
-            elif paragraph and (m := SUBITEM_RE.match(line)):
-                new = _Draft(
-                    f"{paragraph.clause_id}.{m.group('num')}",
-                    paragraph.clause_id,
+                    f"{parent.clause_id}.{m.group('num') or m.group('letter')}",
+                    parent.clause_id,
                     ClauseKind.SUBITEM,
-                    paragraph.heading,
-                    f"{section.text() if section else ''} {paragraph.text()}",
+                    paragraph.heading if paragraph else "",
+                    f"{section.text()} {lead}",
                     [m.group("text")],
                 )
             if new is not None:
@@ -189,6 +199,64 @@ class ClauseParser:
             elif current is not None:
                 current.parts.append(line)  # continuation of the clause before (page break)
         yield from pending
+
+
+ROMAN_NUMERALS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def _unnumbered_section(line: str) -> bool:
+    """'INVITES non-Adherents ...' opens a section; 'RECOGNISING that ...' (preamble) does not."""
+    match = UNNUMBERED_SECTION_RE.match(line)
+    return match is not None and not match.group("verb").endswith("ING")
+
+
+def _section_opening(line: str, previous: _Draft | None) -> tuple[str, str] | None:
+    """(numeral, text) when the line opens a section; an unnumbered one takes the next numeral."""
+    if m := SECTION_RE.match(line):
+        return m.group("num"), m.group("text")
+    if not _unnumbered_section(line):
+        return None
+    if previous is None:
+        return ROMAN_NUMERALS[0], line
+    position = (
+        ROMAN_NUMERALS.index(previous.clause_id) if previous.clause_id in ROMAN_NUMERALS else -1
+    )
+    if position < 0 or position + 1 >= len(ROMAN_NUMERALS):
+        return None
+    return ROMAN_NUMERALS[position + 1], line
+
+
+def _definition(match: re.Match[str], section: _Draft) -> _Draft:
+    """'- **Term** is ...' or '‒Term: ...' under Section I; the id is the term's slug."""
+    if match.group("term"):
+        term = clean_text(match.group("term"))
+        wording = f"{term} {match.group('rest')}"
+    else:
+        term = clean_text(match.group("plain_term"))
+        wording = f"{term}: {match.group('plain_rest')}"
+    return _Draft(f"I.{slugify(term)}", "I", ClauseKind.DEFINITION, term, section.text(), [wording])
+
+
+def _paragraph(match: re.Match[str], section: _Draft) -> _Draft:
+    """A numbered paragraph. '9.' is numbered across sections (id 'IV.9'); '1.3.' is numbered
+    by principle (id '1.3'). A principle's title stands on a line of its own, so a short line
+    with no bold and no closing punctuation is the heading and the body follows."""
+    num, text = match.group("num"), match.group("text")
+    clause_id = num if "." in num else f"{section.clause_id}.{num}"
+    title_only = (
+        "**" not in text
+        and not clean_text(text).endswith(TERMINAL_PUNCTUATION)
+        and len(text.split()) <= 15
+        and "." in num
+    )
+    return _Draft(
+        clause_id,
+        section.clause_id,
+        ClauseKind.PARAGRAPH,
+        clean_text(text) if title_only else heading_of(text),
+        section.text(),
+        [] if title_only else [text],
+    )
 
 
 def _is_title_line(line: str) -> bool:
@@ -208,33 +276,3 @@ def _join_paragraphs(lines: list[str]) -> list[str]:
         else:
             paragraphs.append(line)
     return [clean_text(p) for p in paragraphs]
-
-
-def related_instruments(clauses: list[Clause], own_ref: str = "") -> list[RelatedInstrument]:
-    """The OECD Recommendations that the Council's preamble names, as the text gives them."""
-    found: dict[str, RelatedInstrument] = {}
-    for clause in clauses:
-        if clause.kind != ClauseKind.PREAMBLE:
-            continue
-        for match in RELATED_RE.finditer(clause.text):
-            ref = match.group("ref").strip()
-            if ref == own_ref or ref in found:
-                continue
-            title = re.sub(r"^the\s+", "", match.group("title").strip(" ;,"), flags=re.I)
-            found[ref] = RelatedInstrument(
-                title=title,
-                council_ref=ref,
-                year=_year_of(ref),
-                cited_in=clause.clause_id,
-                cited_by=clause.instrument_id,
-            )
-    return list(found.values())
-
-
-def _year_of(council_ref: str) -> int | None:
-    """'C(80)58/FINAL' -> 1980, 'C(2008)36' -> 2008: the year inside a council reference."""
-    match = re.search(r"\((\d{2}|\d{4})\)", council_ref)
-    if not match:
-        return None
-    year = int(match.group(1))
-    return year + 1900 if year < 100 else year

@@ -22,6 +22,18 @@ class Instrument(BaseModel):
     developed_by: str = ""
     source: str = Field("", description="Source file name the wording was copied from.")
     source_sha256: str = ""
+    id_prefix: str = Field(
+        "",
+        description="Prefix of this instrument's clause ids ('AI' gives 'AI:1.3.ii'); empty for "
+        "the primary instrument, whose ids stay bare.",
+    )
+    version: str = Field("", description="Which wording the text is, e.g. 'as adopted 2019'.")
+    version_notice: str = Field(
+        "", description="Shown with every answer that cites this instrument, when set."
+    )
+    aliases: list[str] = Field(
+        default_factory=list, description="Names people use for it in questions ('0449')."
+    )
 
 
 class ClauseKind(StrEnum):

@@ -1,4 +1,5 @@
-"""Resolve clause references written in a question ("10(ii)", "paragraph IV.9", "section VIII").
+"""Resolve clause references written in a question ("10(ii)", "paragraph IV.9", "section VIII",
+"principle 1.3", "2.5 c)", "AI:1.4.b").
 
 A reference names a clause directly, so it should win over any similarity ranking. Only ids that
 exist in the corpus are ever returned.
@@ -19,11 +20,12 @@ FULL_ID_RE = re.compile(
 )
 KEYWORD_PARA_RE = re.compile(
     rf"\b(?:paragraph|para\.?|recommendation|principle|clause|item|point|§)\s*"
-    rf"(?P<para>\d{{1,2}})(?:\s*[.(]?\s*(?P<sub>{SUB})\b\)?)?",
+    rf"(?P<para>\d{{1,2}})(?!\.\d)(?:\s*[.(]?\s*(?P<sub>{SUB})\b\)?)?",
     re.IGNORECASE,
 )
 BARE_PARA_SUB_RE = re.compile(
-    rf"\b(?P<para>\d{{1,2}})\s*(?:\(\s*(?P<sub>{SUB})\s*\)|\.(?P<sub2>{SUB})\b)", re.IGNORECASE
+    rf"(?<![\d.])\b(?P<para>\d{{1,2}})\s*(?:\(\s*(?P<sub>{SUB})\s*\)|\.(?P<sub2>{SUB})\b)",
+    re.IGNORECASE,
 )
 SUB_OF_PARA_RE = re.compile(
     rf"\b(?:sub-?item|sub-?paragraph|point|item)\s*\(?(?P<sub>{SUB})\)?\s+of\s+"
@@ -37,6 +39,23 @@ SECTION_LIST_RE = re.compile(
 )
 SECTION_NUMERAL_RE = re.compile(rf"\b(?P<section>{ROMAN_SECTION}|\d)\b", re.IGNORECASE)
 DEFINITION_ID_RE = re.compile(rf"\bI\.(?P<slug>{DEFINITION_SLUG})\b")
+# Principle-numbered paragraphs ('1.3'): only with a keyword, an item or an instrument prefix,
+# so that a figure such as '1.5 million' is never read as a reference.
+_DECIMAL = r"(?P<para>\d\.\d)"
+_DECIMAL_ITEM = rf"(?:\s*\(?(?P<sub>[a-h]|{SUB})\)(?!\w)|\.(?P<sub2>[a-h]|{SUB})\b)"
+DECIMAL_REFERENCE_RES = [
+    re.compile(rf"\b(?P<prefix>[A-Z]{{2,8}})\s*:\s*{_DECIMAL}{_DECIMAL_ITEM}?(?![\d.]\d)"),
+    re.compile(
+        rf"\b(?:principle|recommendation|paragraph|para\.?|section|point|§)\s*"
+        rf"{_DECIMAL}{_DECIMAL_ITEM}?(?![\d.]\d)",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b{_DECIMAL}{_DECIMAL_ITEM}(?![\d.]\d)"),
+]
+PREFIXED_ID_RE = re.compile(
+    rf"\b(?P<prefix>[A-Z]{{2,8}}):(?P<local>(?:{ROMAN_SECTION})(?:\.(?:{DEFINITION_SLUG}|[a-h]))?"
+    rf"|preamble\.\d{{1,2}})(?![\w.-])"
+)
 ARABIC_TO_ROMAN = {
     "1": "I",
     "2": "II",
@@ -72,6 +91,11 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
         candidate = f"{base}.{sub.lower()}" if sub else base
         return candidate if candidate in known else base
 
+    for m in PREFIXED_ID_RE.finditer(question):
+        add(m, f"{m.group('prefix').upper()}:{m.group('local')}")
+    for pattern in DECIMAL_REFERENCE_RES:
+        for m in pattern.finditer(question):
+            add(m, _decimal_reference(m, known))
     for m in FULL_ID_RE.finditer(question):
         clause_id = f"{m.group('section')}.{m.group('para')}"
         if m.group("sub"):
@@ -93,3 +117,20 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
     for m in DEFINITION_ID_RE.finditer(question):
         add(m, f"I.{m.group('slug')}")
     return [clause_id for _, clause_id in sorted(found)]
+
+
+def _decimal_reference(match: re.Match[str], known: set[str]) -> str | None:
+    """'principle 1.3' / '1.2 a)' / 'AI:2.5.c' -> the known id whose local part is that number
+    (and item), in the named instrument when a prefix is given."""
+    groups = match.groupdict()
+    paragraph, item = groups["para"], groups.get("sub") or groups.get("sub2")
+    prefix = (groups.get("prefix") or "").upper()
+    candidates = sorted(
+        cid for cid in known if cid.endswith(f":{paragraph}") and cid.startswith(prefix)
+    )
+    if not candidates:
+        return None
+    base = candidates[0]
+    if item and f"{base}.{item.lower()}" in known:
+        return f"{base}.{item.lower()}"
+    return base

@@ -149,6 +149,8 @@ def build_cases(clauses: Sequence[Clause], seed: int = 7) -> list[Case]:
             if category in done or not re.search(pattern, base):
                 continue
             altered = re.sub(pattern, replacement, base, count=1)
+            if altered == base:  # '2019' replaced by '2019': nothing was altered
+                continue
             cases.append(Case(f"altered-{category}", _cite(altered, clause), clause, False))
             done.add(category)
     return cases

@@ -43,7 +43,11 @@ def _as_html(markdown: str) -> str:
 @pytest.mark.parametrize("suffix", [".md", ".html"])
 def test_dropped_instrument_is_parsed_with_its_metadata(tmp_path: Path, suffix: str) -> None:
     corpus = Corpus.load(_corpus_with_fixture(tmp_path, suffix))
-    assert [i.instrument.id for i in corpus.instruments] == ["OECD/LEGAL/0406", "OECD/LEGAL/9999"]
+    assert [i.instrument.id for i in corpus.instruments] == [
+        "OECD/LEGAL/0406",
+        "OECD/LEGAL/0449",
+        "OECD/LEGAL/9999",
+    ]
     lens = corpus.get("II.1.ii", "OECD/LEGAL/9999")
     assert lens is not None and lens.text.endswith("spare lenses stored on site;")
     assert corpus.get("II.1.ii").instrument_id == "OECD/LEGAL/0406"  # bare ids: the primary
