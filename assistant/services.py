@@ -76,7 +76,7 @@ class Services:
 
     @cached_property
     def embeddings(self) -> Embeddings:
-        return make_embeddings(self.settings.embedding_model, self.settings.embedding_batch_size)
+        return make_embeddings(self.settings)
 
     @cached_property
     def query_embeddings(self) -> Embeddings:

@@ -74,6 +74,26 @@ class Settings(BaseSettings):
         "directory, or 'fake-hash' (a deterministic hashing embedder for unit tests only).",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = Field(
+        "onnx",
+        description="How the model runs: 'onnx' (ONNX Runtime over a float graph exported once "
+        "from the model into data_dir/models/; the same vectors as PyTorch, and a serving "
+        "process with no torch), 'torch' (sentence-transformers and PyTorch) or 'onnx-int8' "
+        "(int8 weights: faster, slightly different vectors, so its own index).",
+    )
+    query_batch_size: int = Field(
+        32, ge=1, description="Most questions encoded together when they arrive at once."
+    )
+    query_batch_wait_ms: float = Field(
+        2.0,
+        ge=0.0,
+        le=50.0,
+        description="How long the encoder waits for more questions once two or more are "
+        "queued (a question alone is encoded at once).",
+    )
+    onnx_threads: int = Field(
+        0, ge=0, description="ONNX Runtime threads per encoding (0: one per core)."
+    )
     chroma_mode: Literal["embedded", "http"] = Field(
         "embedded", description="'embedded' (PersistentClient in data_dir) or 'http' (chroma run)."
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.backends.embeddings import SentenceTransformerEmbeddings
+from assistant.backends.embeddings import OnnxEmbeddings, SentenceTransformerEmbeddings
 from assistant.backends.offline import configure_offline
 from assistant.services import Services
 from assistant.settings import PROJECT_ROOT, Settings
@@ -83,6 +83,7 @@ def real_model_only_when_marked(
         )
 
     monkeypatch.setattr(SentenceTransformerEmbeddings, "warm_up", refuse)
+    monkeypatch.setattr(OnnxEmbeddings, "warm_up", refuse)
 
 
 @pytest.fixture(autouse=True)

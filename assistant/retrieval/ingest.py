@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
+from assistant.backends.embeddings import vector_identity
 from assistant.backends.vector_store import Manifest, StoreUnavailable, VectorStore
 from assistant.clock import utc_now
 from assistant.corpus.instruments import Corpus
@@ -53,9 +54,14 @@ class IndexService:
     def index_version(self) -> str:
         return index_version(self.settings.use_paraphrases)
 
+    @property
+    def vector_identity(self) -> str:
+        """The name of the vectors this embedder makes (the model's, or its int8 graph's)."""
+        return vector_identity(self.embeddings, self.settings.embedding_model)
+
     def is_current(self, manifest: Manifest | None) -> bool:
         return manifest is not None and manifest.matches(
-            self.corpus.content_hash, self.settings.embedding_model, self.index_version
+            self.corpus.content_hash, self.vector_identity, self.index_version
         )
 
     def ensure(self, progress: bool = False) -> IngestReport:
@@ -79,7 +85,7 @@ class IndexService:
             raise IndexMismatch(
                 f"The index was built from corpus {manifest.corpus_hash[:12]} with "
                 f"{manifest.embedding_model!r}; the corpus is now "
-                f"{self.corpus.content_hash[:12]} with {self.settings.embedding_model!r}. "
+                f"{self.corpus.content_hash[:12]} with {self.vector_identity!r}. "
                 "Run `assistant ingest` to rebuild it."
             )
         return self.build(progress=progress)
@@ -109,7 +115,7 @@ class IndexService:
         new_manifest = Manifest(
             collection=name,
             corpus_hash=self.corpus.content_hash,
-            embedding_model=self.settings.embedding_model,
+            embedding_model=self.vector_identity,
             index_version=self.index_version,
             built_at=utc_now(),
             vectors=len(reps),

@@ -89,7 +89,7 @@ def measure(args: argparse.Namespace) -> Results:
     items = load_questions(args.questions, args.seed)
 
     print("In-process: loading the embedding model", flush=True)
-    embeddings = make_embeddings(settings.embedding_model, settings.embedding_batch_size)
+    embeddings = make_embeddings(settings)
     with stopwatch() as load:
         embeddings.embed_documents(["warm up"])
     results.details["model_load_s"] = round(load[0], 3)
