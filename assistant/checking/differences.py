@@ -4,11 +4,14 @@ Each check compares the sentence with the wording of one clause (its stems, head
 names the words that differ, so a reviewer can verify the finding by reading the clause:
 
 - numbers, amounts and deadlines the clause does not give ("five years" where it says "three");
-- a negation the clause does not make ("should not", "avoid");
+- a negation the clause does not make ("should not", "avoid"), counted in the part of the clause
+  the sentence is about: "so that datasets are not duplicated" restates "to avoid duplication",
+  and a "not" elsewhere in a long clause does not excuse one the sentence adds;
 - an obligation the clause does not impose ("must", "is required to", "mandatory" where the clause
   says "should" or "invites"), or a weakening it does not allow ("optional");
 - sanctions the text never mentions (fines, penalties, suspension);
-- an actor or a name the clause does not mention (private companies, a committee it does not name);
+- an actor or a name the clause does not mention (private companies, a committee it does not name;
+  the engine sets aside those the clause names in other words);
 - a sweeping scope the clause does not have ("exclusively", "always").
 No model is involved: the same sentence and clause always give the same differences.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from assistant.checking.negations import negations
 from assistant.checking.types import Difference
 from assistant.corpus.citations import strip_citations
 from assistant.corpus.records import Clause
@@ -43,31 +47,13 @@ DEADLINE_WORDS_RE = re.compile(
     r"timetable|time limit)\b",
     re.IGNORECASE,
 )
-NEGATION_RE = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
-    r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|need not|avoid\w*|"
-    r"prevent\w*|discourag\w*|refrain\w*|exclud\w*|kept (?:out|separate)|keep \w+ (?:out|"
-    r"separate)|separate from|abandon\w*|rather than|instead of|only)\b",
-    re.IGNORECASE,
-)
-NOT_WORD_RE = re.compile(r"\bnot\s+(?:oecd\s+)?([a-z]+)", re.IGNORECASE)
-# Words that turn a statement around the same way count as one: "prevent" where the clause says
-# "avoid" is a paraphrase, not a reversal.
-NEGATION_CLASS = {
-    **dict.fromkeys(
-        "not no never none nor neither cannot can't won't shouldn't mustn't don't doesn't "
-        "isn't aren't".split(),
-        "not",
-    ),
-    **dict.fromkeys(("avoid", "prevent", "refrain", "discourag", "forbid", "prohibit"), "avoid"),
-    **dict.fromkeys(("ban", "exclud", "kept", "keep", "separate", "abandon"), "avoid"),
-}
 STRONG_MODAL_RE = re.compile(
     r"\b(?:must|shall|required?|requires|requiring|oblige[sd]?|obliging|obligated|obligations?|obligatory|"
     r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
     r"legally bound|enforce[sd]?|imposes?)\b",
     re.IGNORECASE,
 )
+OBLIGING_RE = re.compile(r"\b(?:INSTRUCTS|instructs|must|shall)\b")
 WEAK_MODAL_RE = re.compile(r"\b(?:optional|discretionary|voluntary|at their discretion)\b", re.I)
 CLAUSE_MODAL_RE = re.compile(
     r"\b(?:should|recommends|invites|encourage|instructs|may|can|agrees|recognising)\b",
@@ -89,7 +75,10 @@ ACTOR_RE = re.compile(
     re.IGNORECASE,
 )
 SCOPE_RE = re.compile(r"\b(?:every|always|exclusively|solely|entirely|universally)\b", re.I)
-SCOPE_EQUIVALENT = {"every": ("all", "any", "each", "every")}
+SCOPE_EQUIVALENT = {
+    "every": ("all", "any", "each", "every"),
+    "always": ("always", "at any time", "at all times"),
+}
 CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
 IMPLICIT_NAMES = frozenset(
     "recommendation council oecd according this it the its in on under as for governments "
@@ -145,48 +134,15 @@ def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Differe
     return found
 
 
-def _negation_class(word: str) -> str:
-    lowered = word.lower()
-    if lowered in NEGATION_CLASS:
-        return NEGATION_CLASS[lowered]
-    stem = next((k for k in NEGATION_CLASS if len(k) >= 3 and lowered.startswith(k)), lowered)
-    return NEGATION_CLASS.get(stem, lowered)
-
-
-def _counted(text: str) -> dict[str, tuple[int, str]]:
-    """Negations by class: how many, and the first wording of each."""
-    counts: dict[str, tuple[int, str]] = {}
-    for word in NEGATION_RE.findall(text):
-        key = _negation_class(word)
-        count, first = counts.get(key, (0, word.lower()))
-        counts[key] = (count + 1, first)
-    return counts
-
-
-def _negations(claim: str, source: str) -> list[Difference]:
-    lowered = source.lower()
-
-    def as_prefix(match: re.Match[str]) -> str:  # "not OECD Members" where it says non-Members
-        word = f"non-{match.group(1).lower()}"
-        return word if word in lowered else match.group(0)
-
-    claim = NOT_WORD_RE.sub(as_prefix, claim)
-    have = _counted(source)
-    return [
-        Difference(kind="negation", claim=word)
-        for key, (count, word) in _counted(claim).items()
-        if count > have.get(key, (0, ""))[0]
-    ]
-
-
 def _modality(claim: str, source: str) -> list[Difference]:
     lowered = source.lower()
     modal = CLAUSE_MODAL_RE.search(source)
     instead = modal.group(0).lower() if modal else ""
+    obliges = bool(OBLIGING_RE.search(source))  # "INSTRUCTS the Committee to report"
     found = [
         Difference(kind="modality", claim=word, clause=instead)
         for word in dict.fromkeys(m.lower() for m in STRONG_MODAL_RE.findall(claim))
-        if not re.search(rf"\b{re.escape(word)}\b", lowered)
+        if not obliges and not re.search(rf"\b{re.escape(word)}\b", lowered)
     ]
     found += [
         Difference(kind="modality", claim=word.lower(), clause=instead)
@@ -207,7 +163,7 @@ def _scope(claim: str, source: str) -> list[Difference]:
     found = []
     for word in dict.fromkeys(m.lower() for m in SCOPE_RE.findall(claim)):
         same = SCOPE_EQUIVALENT.get(word, (word,))
-        if not any(f" {w} " in lowered for w in same):
+        if not any(re.search(rf"\b{w}\b", lowered) for w in same):
             found.append(Difference(kind="scope", claim=word))
     return found
 
@@ -223,16 +179,23 @@ def _names(claim: str, source: str, implicit: Collection[str]) -> list[Differenc
 
 
 def find_differences(
-    sentence: str, clause: Clause, implicit: Collection[str] = ()
+    sentence: str,
+    clause: Clause,
+    implicit: Collection[str] = (),
+    focus: str | None = None,
+    also_named: str = "",
 ) -> list[Difference]:
     """Everything ``sentence`` asserts that ``clause`` does not, in a fixed order of checks.
 
     ``implicit`` holds the lower-case words and figures any sentence may use about the
-    instrument itself (its title, its year of adoption), which no single clause repeats."""
+    instrument itself (its title, its year of adoption), which no single clause repeats.
+    ``focus`` is the part of the clause the sentence is about (for negations); ``also_named``
+    the long forms of the abbreviations the clause uses ("Public Governance Committee" for
+    "PGC"), which a sentence may spell out."""
     claim = claim_text(sentence)
-    source = _source(clause)
+    source = f"{_source(clause)} {also_named}".strip()
     found = _numbers(claim, source, implicit)
-    found += _negations(claim, source)
+    found += negations(claim, source, focus)
     found += _modality(claim, source)
     found += _absent(SANCTION_RE, "sanction", claim, source)
     found += _absent(ACTOR_RE, "actor", claim, source)

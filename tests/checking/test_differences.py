@@ -83,3 +83,50 @@ def test_clause_references_and_the_year_of_adoption_are_not_claimed_figures(
 ) -> None:
     sentence = "Paragraph 9 of the 2014 Recommendation asks for clear business cases [IV.9]."
     assert kinds(sentence, clause(corpus, "IV.9")) == set()
+
+
+def test_a_plain_not_restates_the_clause_avoid_or_lack_about_the_same_thing(
+    corpus: Corpus,
+) -> None:
+    picture = clause(corpus, "IV.10.ii")
+    focus = picture.text
+    restated = (
+        "Governments should keep a full picture of initiatives so that datasets are not duplicated."
+    )
+    assert kinds_in(restated, picture, focus) == set()
+    # The clause's "avoid" is about duplication, not about keeping the picture.
+    reversed_ = (
+        "Governments should not keep a comprehensive picture of on-going digital initiatives."
+    )
+    assert ("negation", "not") in kinds_in(reversed_, picture, focus)
+    lacking = clause(corpus, "background.9")
+    sentence = "Many governments cannot monitor the costs and benefits of new technologies."
+    assert ("negation", "cannot") not in kinds_in(sentence, lacking, None)
+
+
+def test_a_negation_is_counted_in_the_part_of_the_clause_the_sentence_is_about(
+    corpus: Corpus,
+) -> None:
+    scope = clause(corpus, "background.5")  # says "not" in its first sentence
+    focus = (
+        "Public sector capacities, workflows, business processes, operations, methodologies "
+        "and frameworks need to be adapted"
+    )
+    sentence = "Public sector workflows and business processes do not need to be adapted."
+    assert ("negation", "not") in kinds_in(sentence, scope, focus)
+    assert ("negation", "not") not in kinds_in(sentence, scope, None)
+
+
+def test_always_at_any_time_and_an_instruction_are_what_the_clause_says(corpus: Corpus) -> None:
+    picture = clause(corpus, "IV.10.ii")
+    assert (
+        kinds("Governments should always have a comprehensive picture of initiatives.", picture)
+        == set()
+    )
+    viii = clause(corpus, "VIII")
+    assert kinds("The Public Governance Committee has to report to the Council.", viii) == set()
+    assert ("modality", "must") in kinds("Members must disseminate it.", clause(corpus, "VI"))
+
+
+def kinds_in(sentence: str, found: Clause, focus: str | None) -> set[tuple[str, str]]:
+    return {(d.kind, d.claim) for d in find_differences(sentence, found, {"2014"}, focus)}

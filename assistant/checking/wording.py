@@ -1,0 +1,89 @@
+"""Whether a sentence's wording means what a clause's wording says, judged by the embedding model.
+
+The deterministic checks of ``differences.py`` compare words; writers use others. Two questions
+are left to the embedding model that already ranks the clauses, instead of lists of synonyms:
+
+- does the clause name the actor the sentence names, in other words ("firms" where it says
+  "businesses", "NGOs" for "non-governmental organisations")? The actor is compared with the
+  clause's own one- and two-word terms;
+- does a part of the sentence that shares no word with the clause still say what the clause
+  says ("whether budgets are tight or growing" for "in times of fiscal pressure and of fiscal
+  expansion")? The part is compared with the clause's sentences and list items.
+
+The two thresholds were set on purpose-written pairs and on ``evals/attribution/tuning.jsonl``
+(never on the sealed sets): see ``evals/attribution/README.md``. Vectors are cached per text,
+so a term or part is embedded once per process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.retrieval.lexical import STOPWORDS
+
+TERM_WORD_RE = re.compile(r"[a-z][a-z'’-]*")
+TERM_THRESHOLD = 0.68  # "firms"~"businesses" 0.75, "ministers"~"governments" 0.60
+PART_THRESHOLD = 0.47
+SECOND_CLAUSE_THRESHOLD = 0.6  # a second clause is looked for by its part alone: closer
+
+
+class Wording:
+    """Meaning-level comparisons of a sentence's words with a clause's words, cached."""
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        term_threshold: float = TERM_THRESHOLD,
+        part_threshold: float = PART_THRESHOLD,
+        second_threshold: float = SECOND_CLAUSE_THRESHOLD,
+    ) -> None:
+        self.embeddings = embeddings
+        self.term_threshold = term_threshold
+        self.part_threshold = part_threshold
+        self.second_threshold = second_threshold
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            found = self.embeddings.embed_documents(missing)
+            with self._lock:
+                for text, vector in zip(missing, found, strict=True):
+                    array = np.asarray(vector, dtype=np.float32)
+                    norm = float(np.linalg.norm(array)) or 1.0
+                    self._vectors[text] = array / norm
+        return [self._vectors[t] for t in texts]
+
+    def best_similarity(self, text: str, candidates: Sequence[str]) -> float:
+        """The highest cosine of ``text`` with any of ``candidates`` (0 when there are none)."""
+        if not candidates:
+            return 0.0
+        first, *others = self._embed([text, *candidates])
+        return float(max(first @ other for other in others))
+
+    def names_term(self, term: str, clause_text: str) -> bool:
+        """Whether the clause names ``term`` in other words (one of its one- or two-word terms
+        means the same)."""
+        return self.best_similarity(term.lower(), terms_of(clause_text)) >= self.term_threshold
+
+    def says_part(self, part: str, clause_parts: Sequence[str], strict: bool = False) -> bool:
+        """Whether one of the clause's phrases says what ``part`` says (``strict``: for a
+        clause that was not the sentence's best match, a closer meaning is asked)."""
+        threshold = self.second_threshold if strict else self.part_threshold
+        return self.best_similarity(part, clause_parts) >= threshold
+
+
+def terms_of(text: str) -> list[str]:
+    """The content words of ``text`` and its two-word phrases (the candidates an actor or a
+    name of a sentence is compared with)."""
+    words = TERM_WORD_RE.findall(text.lower())
+    single = [w for w in words if w not in STOPWORDS and len(w) > 2]
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if b not in STOPWORDS]
+    return list(dict.fromkeys(single + pairs))
