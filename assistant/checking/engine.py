@@ -42,6 +42,8 @@ ABBREVIATION_RE = re.compile(
 # Differences whose words a writer may choose freely: the wording model decides whether the
 # clause names the same actor or name in other words.
 REWORDABLE = {"actor", "name"}
+# Differences that, alone in a part the clause does not say, make an addition, not a change.
+ADDED_KINDS = {"actor", "name", "number", "scope"}
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,12 @@ class AttributionEngine:
         cited_differs = best.clause.clause_id in self._family(base.cited) and best.differences
         sanction = any(d.kind == "sanction" for d in best.differences)
         if best.differences and (best.score >= limits.partly or cited_differs or sanction):
-            found = self._found(base, claim, best, Verdict.CONTRADICTED)
             explained = "; ".join(d.explain() for d in best.differences)
+            if self._only_in_added_part(claim, best):
+                found = self._found(base, claim, best, Verdict.PARTLY)
+                note = f"{found.note}: {explained}"
+                return found.model_copy(update={"differences": best.differences, "note": note})
+            found = self._found(base, claim, best, Verdict.CONTRADICTED)
             return found.model_copy(update={"differences": best.differences, "note": explained})
         if best.score >= limits.partly:
             close_in_meaning = self.wording.best_similarity(
@@ -230,6 +236,19 @@ class AttributionEngine:
             return found.model_copy(update={"clause_ids": ids, "note": note})
         found = self._found(base, claim, match, Verdict.PARTLY)
         return found.model_copy(update={"note": f"{found.note}: '{extra}'"})
+
+    def _only_in_added_part(self, claim: str, match: Match) -> bool:
+        """Whether every difference lies in a part of the sentence the clause does not say at
+        all, while the clause says the rest: a true statement with an invented addition
+        ("..., based on the ISO 27001 standard") is partly supported, not a changed clause.
+        Sanctions, obligations, deadlines, amounts and negations stay contradictions wherever
+        they are: the text is said to impose what it does not."""
+        parts = self.coverage.parts(claim)
+        added = [p for p in parts if not self.coverage.says(match.clause, p)]
+        if not added or len(added) == len(parts):
+            return False
+        lowered = " ".join(added).lower()
+        return all(d.kind in ADDED_KINDS and d.claim.lower() in lowered for d in match.differences)
 
     def _second_clause(
         self, claim: str, first: Match, extra: str, ranked: list[Match]

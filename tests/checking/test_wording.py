@@ -67,3 +67,16 @@ def test_an_added_part_of_another_paragraph_is_not_joined_in(engine: Attribution
     )
     assert check.verdict == Verdict.PARTLY
     assert check.clause_ids == ["IV.10.v"]
+
+
+@pytest.mark.integration
+def test_a_changed_figure_in_an_added_part_is_partly_supported(engine: AttributionEngine) -> None:
+    [check] = engine.check_sentences(
+        [
+            "Governments should establish evaluation and measurement frameworks for projects' "
+            "performance, following the ISO 9001 standard."
+        ]
+    )
+    assert check.verdict == Verdict.PARTLY, check.note
+    assert check.clause_ids == ["IV.10.iii"]
+    assert any(d.claim == "9001" for d in check.differences)
