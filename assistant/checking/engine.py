@@ -16,7 +16,6 @@ chosen on the meta-evaluation's dev part and on the purpose-written tuning set.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,17 +27,13 @@ from assistant.checking.coverage import Coverage, same_paragraph, tokens
 from assistant.checking.differences import claim_text, find_differences
 from assistant.checking.quotes import quote_span
 from assistant.checking.types import CheckResult, Difference, SentenceCheck, Verdict
-from assistant.checking.wording import Wording
+from assistant.checking.wording import Wording, long_forms
 from assistant.corpus.citations import parse_citations
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ClauseKind
 from assistant.corpus.references import resolve_references
 
 Progress = Callable[[int, int], None]
-# "Public Governance Committee (PGC)": a long form and the abbreviation the text uses for it.
-ABBREVIATION_RE = re.compile(
-    r"((?:[A-Z][\w-]*\s+(?:(?:on|of|and|for)\s+)?){1,6})\(([A-Z]{2,6})s?\)"
-)
 # Differences whose words a writer may choose freely: the wording model decides whether the
 # clause names the same actor or name in other words.
 REWORDABLE = {"actor", "name"}
@@ -84,7 +79,7 @@ class AttributionEngine:
         adopted = {str(primary.adopted.year)} if primary.adopted else set()
         self.implicit = set(title.replace("/", " ").split()) | adopted
         self.wording = Wording(checker.embeddings)
-        self._long_forms = _long_forms(corpus.clauses)
+        self._long_forms = long_forms(corpus.clauses)
         self.coverage = Coverage(self.clauses, self.wording)
         self._matrix: np.ndarray | None = None
 
@@ -288,19 +283,6 @@ class AttributionEngine:
                 "note": note,
             }
         )
-
-
-def _long_forms(clauses: Sequence[Clause]) -> dict[str, str]:
-    """Abbreviations the text defines ("PGC") and their long forms ("Public Governance
-    Committee"), read from the text itself."""
-    found: dict[str, str] = {}
-    for clause in clauses:
-        for long_form, short in ABBREVIATION_RE.findall(clause.text):
-            words = long_form.split()
-            initials = "".join(w[0] for w in words if w[0].isupper())
-            if initials.endswith(short) or short.startswith(initials[-len(short) :]):
-                found.setdefault(short, " ".join(words[-len(short) - 2 :]))
-    return found
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray:

@@ -25,8 +25,13 @@ from collections.abc import Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.corpus.records import Clause
 from assistant.retrieval.lexical import STOPWORDS
 
+# "Public Governance Committee (PGC)": a long form and the abbreviation the text uses for it.
+ABBREVIATION_RE = re.compile(
+    r"((?:[A-Z][\w-]*\s+(?:(?:on|of|and|for)\s+)?){1,6})\(([A-Z]{2,6})s?\)"
+)
 TERM_WORD_RE = re.compile(r"[a-z][a-z'’-]*")
 TERM_THRESHOLD = 0.68  # "firms"~"businesses" 0.75, "ministers"~"governments" 0.60
 PART_THRESHOLD = 0.47
@@ -87,3 +92,16 @@ def terms_of(text: str) -> list[str]:
     single = [w for w in words if w not in STOPWORDS and len(w) > 2]
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if b not in STOPWORDS]
     return list(dict.fromkeys(single + pairs))
+
+
+def long_forms(clauses: Sequence[Clause]) -> dict[str, str]:
+    """Abbreviations the text defines ("PGC") and their long forms ("Public Governance
+    Committee"), read from the text itself."""
+    found: dict[str, str] = {}
+    for clause in clauses:
+        for long_form, short in ABBREVIATION_RE.findall(clause.text):
+            words = long_form.split()
+            initials = "".join(w[0] for w in words if w[0].isupper())
+            if initials.endswith(short) or short.startswith(initials[-len(short) :]):
+                found.setdefault(short, " ".join(words[-len(short) - 2 :]))
+    return found
