@@ -1,6 +1,7 @@
 """``assistant eval-attribution``: the attribution engine on its meta-evaluation set.
 
-Tune on ``dev``; ``--split sealed`` is run once, at the end (evals/attribution/README.md).
+Tune on ``dev`` (and the purpose-written ``tuning`` set); each sealed set (``--split sealed``,
+``--split sealed-2``) is run once, at the end (evals/attribution/README.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.checking.types import Verdict
-from assistant.evaluation.attribution_eval import AttributionReport, evaluate
+from assistant.evaluation.attribution_eval import AttributionReport, evaluate, load_rows
 from assistant.settings import Settings
 
 
@@ -35,21 +36,49 @@ def print_report(report: AttributionReport, console: Console) -> None:
 
 
 def eval_attribution(
-    split: Annotated[str, typer.Option(help="dev (tune on it) or sealed (run once).")] = "dev",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    split: Annotated[
+        str,
+        typer.Option(
+            help="A set of evals/attribution by name: dev (tune on it), tuning, or a sealed set "
+            "(sealed, sealed-2: run once)."
+        ),
+    ] = "dev",
+    dataset: Annotated[
+        Path | None, typer.Option(help="Any JSONL file of labelled sentences instead of --split.")
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print JSON instead of tables (a sealed set's rows are not printed)."
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Also write the report as JSON.")] = None,
 ) -> None:
-    """Measure attribution on the labelled sentences of evals/attribution."""
+    """Measure attribution on the labelled sentences of evals/attribution (or --dataset).
+
+    Only figures are printed for a sealed set; its rows (the misses) go to --out alone, so a
+    run does not show them to whoever tunes the engine."""
     from assistant.services import Services
 
-    if split not in ("dev", "sealed"):
-        Console().print("[red]--split must be dev or sealed.[/red]")
-        raise typer.Exit(2)
-    report = evaluate(Services(Settings()).attribution, split)
+    source = str(dataset) if dataset is not None else split
+    try:
+        load_rows(source)  # a wrong name or path fails here, before the model is loaded
+    except FileNotFoundError as error:
+        Console().print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    report = evaluate(Services(Settings()).attribution, source)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     if as_json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        shown = (
+            report if not is_sealed_set(report.split) else report.model_copy(update={"misses": []})
+        )
+        sys.stdout.write(shown.model_dump_json(indent=2) + "\n")
         return
     print_report(report, Console())
+
+
+def is_sealed_set(name: str) -> bool:
+    """Sets whose rows stay unread until their one run (``sealed``, ``sealed-2``, ...)."""
+    return name.startswith("sealed")

@@ -63,8 +63,9 @@ class AttributionReport(BaseModel):
 
 
 def load_rows(split: str, directory: Path = ATTRIBUTION_DIR) -> list[LabelledSentence]:
-    """The rows of ``dev`` or ``sealed``."""
-    path = directory / f"{split}.jsonl"
+    """The rows of a set of ``directory`` by name (``dev``, ``sealed``, ``sealed-2``,
+    ``tuning``), or of any JSONL file given as a path."""
+    path = Path(split) if split.endswith(".jsonl") else directory / f"{split}.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"No attribution set {path}.")
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -135,7 +136,7 @@ def evaluate(
                 )
             )
     return AttributionReport(
-        split=split,
+        split=Path(split).stem if split.endswith(".jsonl") else split,
         rows=len(rows),
         metrics=score(rows, checks),
         per_verdict={k: _share(v) for k, v in by_label.items()},

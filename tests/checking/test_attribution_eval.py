@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.checking.engine import AttributionEngine
@@ -86,3 +88,19 @@ def test_evaluate_reports_the_confusion_matrix_and_the_misses(fake_index: Servic
     assert sum(sum(row.values()) for row in report.confusion.values()) == report.rows
     correct = sum(report.confusion[v.value][v.value] for v in Verdict)
     assert len(report.misses) == report.rows - correct
+
+
+def test_any_named_set_or_jsonl_path_loads_and_sealed_sets_are_named(tmp_path: Path) -> None:
+    from assistant.evaluation.attribution_commands import is_sealed_set
+
+    row = LabelledSentence(
+        id="s001", sentence="s", label=Verdict.SUPPORTED, kind="verbatim", clause_ids=["VI"]
+    )
+    path = tmp_path / "mine.jsonl"
+    path.write_text(row.model_dump_json() + "\n", encoding="utf-8")
+    assert load_rows(str(path)) == [row]
+    assert [r.id for r in load_rows("tuning")][:1] == ["t001"]
+    assert is_sealed_set("sealed") and is_sealed_set("sealed-2")
+    assert not is_sealed_set("dev") and not is_sealed_set("tuning")
+    with pytest.raises(FileNotFoundError):
+        load_rows("no-such-set")
