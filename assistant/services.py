@@ -6,6 +6,7 @@ answer the same way.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,10 +26,14 @@ from assistant.answering.injection import (
     LearnedInjectionDetector,
     RuleInjectionDetector,
 )
+from assistant.answering.instrument_router import InstrumentRouter
+from assistant.answering.instrument_scope import InstrumentScope
+from assistant.answering.linear import ArtefactMismatch
 from assistant.answering.prompts import PromptLibrary
 from assistant.answering.scope import ScopeGuard
 from assistant.answering.scope_classifier import LearnedScopeDecider
-from assistant.answering.service import AnswerService, AnswerSteps
+from assistant.answering.service import AnswerService
+from assistant.answering.steps import AnswerSteps
 from assistant.artefacts import read_info
 from assistant.backends.chroma_store import ChromaStore
 from assistant.backends.embeddings import (
@@ -47,6 +52,8 @@ from assistant.retrieval.query_adapter import AdaptedQueryEmbeddings, QueryAdapt
 from assistant.retrieval.retriever import ClauseRetriever
 from assistant.retrieval.search import HybridSearch
 from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -194,6 +201,25 @@ class Services:
         return thresholds
 
     @cached_property
+    def instrument_scope(self) -> InstrumentScope:
+        """Which instruments a question is about: named ones, the conversation's, or the
+        evidence (clause similarity and, when trained for these instruments, the router)."""
+        router = None
+        if self._learned_judgement and len(self.corpus.instruments) > 1:
+            ids = tuple(i.instrument.id for i in self.corpus.instruments)
+            try:
+                _, router = InstrumentRouter.load(self.settings.embedding_model, ids)
+            except (ArtefactMismatch, FileNotFoundError) as exc:
+                logger.warning("Instruments are chosen by clause similarity alone: %s", exc)
+        return InstrumentScope(
+            self.corpus,
+            self.settings.instrument_margin,
+            router,
+            self.query_embeddings,
+            self.settings.instrument_router_weight,
+        )
+
+    @cached_property
     def answer_steps(self) -> AnswerSteps:
         """The answer pipeline's components; replace one here to change how answers are made."""
         phrases = self.prompts.composed
@@ -210,6 +236,7 @@ class Services:
                 self.settings, self.corpus, phrases.refusal, self.prompts.version, self.learned
             ),
             phrases=phrases,
+            instruments=self.instrument_scope,
         )
 
     @cached_property

@@ -7,6 +7,7 @@ settings at import time.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -55,6 +56,24 @@ class PublishableKey(BaseModel):
     @classmethod
     def _origins(cls, origins: list[str]) -> list[str]:
         return [normal_origin(origin) for origin in origins]
+
+
+class SecretKey(BaseModel):
+    """A secret API key with its own rate limit, e.g. for an intranet portal that asks on
+    behalf of many people."""
+
+    key: SecretStr = Field(description="The key itself.")
+    rate_limit_per_minute: int | None = Field(
+        None, ge=1, description="Requests per minute for this key (default: rate_limit_per_minute)."
+    )
+    name: str = Field("", description="A label for the operator, e.g. 'intranet-portal'.")
+
+
+def secret_key_value(key: SecretStr | SecretKey) -> tuple[str, int | None]:
+    """A configured secret key and its own limit (None: the default), in either form."""
+    if isinstance(key, SecretKey):
+        return key.key.get_secret_value(), key.rate_limit_per_minute
+    return key.get_secret_value(), None
 
 
 class Settings(BaseSettings):
@@ -143,6 +162,18 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.45, description="Below this relevance of the best clause the assistant abstains."
     )
+    instrument_margin: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="A question that names no instrument is answered from the instrument with "
+        "the best evidence (its best clause's cosine plus instrument_router_weight times the "
+        "learned router's probability), and from another only when its evidence trails by "
+        "less than this.",
+    )
+    instrument_router_weight: float = Field(
+        0.1, ge=0.0, le=1.0, description="Weight of the learned instrument router's probability."
+    )
     abstain_lexical_score: float = Field(
         12.0,
         ge=0.0,
@@ -205,11 +236,25 @@ class Settings(BaseSettings):
     # Server
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, description="Port the web app listens on.")
-    api_keys: list[SecretStr] = Field(
-        default_factory=list, description="When set, every /v1 call needs one (JSON list in env)."
+    api_keys: list[SecretStr | SecretKey] = Field(
+        default_factory=list,
+        description="When set, every /v1 call needs one (JSON list in env). An item is a key, "
+        'or {"key": "...", "rate_limit_per_minute": 6000, "name": "portal"} for a key with its '
+        "own limit.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (e.g. '10.0.0.5', '10.0.0.0/24') of the reverse "
+        "proxies in front of the app: only from them is X-Forwarded-For read for the client's "
+        "address. Empty: the connection's address is the client's.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
-    rate_limit_per_minute: int = Field(120, ge=1, description="Requests per key per minute.")
+    rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Requests per minute per key (unless the key sets its own), or per client "
+        "address when no keys are set.",
+    )
     publishable_keys: list[PublishableKey] = Field(
         default_factory=list,
         description="Keys for web pages (the widget): each bound to its origins and limited to "
@@ -231,10 +276,21 @@ class Settings(BaseSettings):
         None, description="Opt-in audit log file (question, receipt, time). Off by default."
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError as exc:
+                message = f"trusted_proxies: {value!r} is not an address or network"
+                raise ValueError(message) from exc
+        return [value.strip() for value in values]
+
     @model_validator(mode="after")
     def _keys_kept_apart(self) -> Settings:
         """A secret key pasted into a page by mistake would give it full access: refuse it."""
-        secret = {key.get_secret_value() for key in self.api_keys}
+        secret = {secret_key_value(key)[0] for key in self.api_keys}
         if any(pk.key.get_secret_value() in secret for pk in self.publishable_keys):
             raise ValueError("a publishable key must not also be a secret key (api_keys)")
         return self

@@ -110,6 +110,8 @@ class AnswerAssembler:
         return Citation(
             clause_id=clause.clause_id,
             instrument=clause.instrument_id,
+            instrument_title=instrument.short_title or instrument.title,
+            version=instrument.version,
             label=clause.label,
             heading=clause.heading,
             text=clause.text,

@@ -24,6 +24,8 @@ from assistant.retrieval.representations import sentences
 # Clauses whose best vector is this close to the best clause's join the answer: measured on the
 # retrieval gold set, 0.1 finds a right clause for 98% of questions at about two clauses an answer.
 REPEAT_OVERLAP = 0.9
+# The Council's operative verb opening a section: 'RECOMMENDS that,', 'CALLS ON', 'INVITES'.
+COUNCIL_VERB_RE = re.compile(r"^(?P<verb>[A-Z]{3,}(?: [A-Z]{2,})*)\b(?: that\b,?)?\s*")
 ANAPHORIC_OPENING_RE = re.compile(r"(?:This|These|That|Those|It|They|Such|In this regard)\b")
 
 
@@ -45,6 +47,17 @@ def _lower_first(text: str) -> str:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _title_only(paragraph: Clause) -> bool:
+    """A paragraph that is only a title over its items ('1.2. Human-centred values')."""
+    return bool(paragraph.heading) and paragraph.text == paragraph.heading
+
+
+def _full_sentence(text: str) -> bool:
+    """An item written as a sentence of its own ('AI actors should ...'), not as the end of
+    its paragraph's lead ('developing ...;')."""
+    return text[:1].isupper()
 
 
 class Composer:
@@ -90,20 +103,29 @@ class Composer:
 
     def _stem_prefix(self, clause: Clause) -> str:
         """'RECOMMENDS that, in implementing ..., governments should:' -> 'In implementing ...,
-        governments should'; a stem without 'should' gets it after 'governments'."""
-        stem = re.sub(r"^RECOMMENDS that,?\s*", "", clause.context).rstrip(": ")
+        governments should'; a stem without 'should' gets it after its subject. Only a stem
+        that leads into the paragraph (ends with a colon) is a prefix: 'UNDERLINES that the
+        following principles are complementary.' stands on its own, so it gives none."""
+        if not clause.context.rstrip().endswith(":"):
+            return ""
+        stem = COUNCIL_VERB_RE.sub("", clause.context).rstrip(": ")
         if " should" not in stem:
             stem = re.sub(r"\bgovernments\b", "governments should", stem, count=1)
         return _upper_first(stem)
+
+    def _framed(self, prefix: str, body: str) -> str:
+        return f"{prefix} {_lower_first(body)}" if prefix else _upper_first(body)
 
     def _paragraph_lead(self, paragraph: Clause) -> list[ComposedSentence]:
         has_children = bool(self.corpus.children(paragraph))
         prefix = self._stem_prefix(paragraph)
         if has_children:
+            if _title_only(paragraph):
+                return []  # a principle's title: its items carry the wording
             body = paragraph.heading or re.sub(r",?\s*(?:by|through):$", "", paragraph.text)
-            return [ComposedSentence(f"{prefix} {_lower_first(body)}", paragraph.clause_id)]
+            return [ComposedSentence(self._framed(prefix, body), paragraph.clause_id)]
         parts = sentences(paragraph.text) or [paragraph.text]
-        lead = ComposedSentence(f"{prefix} {_lower_first(parts[0])}", paragraph.clause_id)
+        lead = ComposedSentence(self._framed(prefix, parts[0]), paragraph.clause_id)
         return [lead] + [ComposedSentence(p, paragraph.clause_id) for p in parts[1:]]
 
     def _paragraph_group(
@@ -113,13 +135,16 @@ class Composer:
         only when it answers as a whole (chosen, with all its sub-items or none); otherwise its
         lead is folded into the first sub-item's sentence, which is the clause that answers."""
         subs = sorted(subs, key=lambda c: c.position)
-        whole = paragraph_chosen and len(subs) in (0, len(self.corpus.children(paragraph)))
+        children = self.corpus.children(paragraph)
+        whole = paragraph_chosen and len(subs) in (0, len(children))
+        if whole and not subs and _title_only(paragraph):
+            subs = children  # a principle asked about as a whole: its items say it
         if whole or not subs:
             out, rest = self._paragraph_lead(paragraph), subs
         else:
             out, rest = self._folded_subitem(paragraph, subs[0]), subs[1:]
         for number, sub in enumerate(rest):
-            out.extend(self._subitem(sub, first=number == 0 and rest is subs))
+            out.extend(self._subitem(sub, first=number == 0 and rest is subs and bool(out)))
         return out
 
     def _paragraph_of(self, clause: Clause) -> Clause | None:
@@ -134,18 +159,22 @@ class Composer:
         """'In implementing ..., governments should develop clear business cases ..., by
         articulating the value proposition ... [IV.9.i]': the text's own sentence, lead and
         sub-item together, citing the sub-item that answers."""
+        if _title_only(paragraph) or _full_sentence(sub.text):
+            return self._subitem(sub, first=False)  # the item says it all on its own
         prefix = self._stem_prefix(paragraph)
         lead = paragraph.text.rstrip().rstrip(":")
         parts = sentences(sub.text) or [sub.text]
-        body = f"{prefix} {_lower_first(lead)} {parts[0].rstrip(';.')}"
+        body = f"{self._framed(prefix, lead)} {parts[0].rstrip(';.,')}"
         return [ComposedSentence(body, sub.clause_id)] + [
             ComposedSentence(p, sub.clause_id) for p in parts[1:]
         ]
 
     def _subitem(self, sub: Clause, first: bool) -> list[ComposedSentence]:
         parts = sentences(sub.text) or [sub.text]
+        if _full_sentence(sub.text):  # 'AI actors should respect ...': quoted as it stands
+            return [ComposedSentence(p, sub.clause_id) for p in parts]
         template = self.phrases.first_subitem if first else self.phrases.next_subitem
-        text = parts[0].rstrip(";.")
+        text = parts[0].rstrip(";.,")
         if text.startswith("including ") and "includes {text}" in template:
             text = text.removeprefix("including ")  # not "This includes including ..."
         lead = ComposedSentence(template.format(text=text), sub.clause_id)
@@ -155,7 +184,9 @@ class Composer:
         if clause.kind == ClauseKind.PREAMBLE:
             return [self._preamble(clause, question)]
         if clause.kind == ClauseKind.SECTION:
-            verb, _, rest = clause.text.partition(" ")
+            verb_match = COUNCIL_VERB_RE.match(clause.text)
+            verb = verb_match.group("verb") if verb_match else ""
+            rest = clause.text[verb_match.end("verb") :].strip() if verb_match else clause.text
             subject = self.phrases.section_subject
             rest = rest.rstrip(":")
             if rest.endswith((" which", " should")):

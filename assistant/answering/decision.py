@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answering.composer import Composer
-from assistant.answering.phrases import RefusalPhrases
+from assistant.answering.phrases import RefusalPhrases, fill
 from assistant.answering.scope import ScopeCheck
 from assistant.corpus.records import ClauseKind, ScoredClause
 from assistant.settings import Settings
@@ -40,7 +40,7 @@ class ThresholdScopeDecider:
             return None
         if self._too_far(scope, hits):
             if scope.names_are_subject:
-                return self.phrases.unknown_names.format(names=", ".join(scope.unknown_names[:3]))
+                return fill(self.phrases.unknown_names, names=", ".join(scope.unknown_names[:3]))
             return self.phrases.not_covered
         if scope.asks_for_product:
             return self.phrases.no_products

@@ -6,6 +6,14 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 
+def fill(phrase: str, **values: str) -> str:
+    """The phrase with the named placeholders filled in and any other left for a later step
+    (a refusal names the subject first; the instruments it speaks of are named last)."""
+    for name, value in values.items():
+        phrase = phrase.replace("{" + name + "}", value)
+    return phrase
+
+
 class _Phrases(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

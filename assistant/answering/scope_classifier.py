@@ -24,7 +24,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.answering.composer import Composer
 from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.linear import LogisticModel, load_for_model
-from assistant.answering.phrases import RefusalPhrases
+from assistant.answering.phrases import RefusalPhrases, fill
 from assistant.answering.scope import ScopeCheck
 from assistant.answering.scope_examples import (
     EXAMPLE_ARRAYS,
@@ -185,7 +185,7 @@ class LearnedScopeDecider:
     def _reason(self, scope: ScopeCheck, features: dict[str, float]) -> str:
         """The sentence the user reads: the most specific signal present."""
         if scope.names_are_subject and scope.unknown_names:
-            return self.phrases.unknown_names.format(names=", ".join(scope.unknown_names[:3]))
+            return fill(self.phrases.unknown_names, names=", ".join(scope.unknown_names[:3]))
         if features["figure_unanswered"]:
             return self.phrases.no_figure
         return self.phrases.not_covered

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from collections.abc import Collection, Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
 
-from assistant.answering.assembly import AnswerAssembler
-from assistant.answering.decision import FigureCheck, ScopeDecider
-from assistant.answering.followup import FollowUpResolver
 from assistant.answering.generators import NOT_COVERED, TextGenerator
-from assistant.answering.guard import GroundingGuard, GuardResult, GuardSession
+from assistant.answering.guard import GuardResult, GuardSession
+from assistant.answering.instrument_scope import InstrumentFocus
 from assistant.answering.limits import check_request
-from assistant.answering.phrases import ComposedPhrases
-from assistant.answering.scope import ScopeCheck
+from assistant.answering.phrases import fill
+from assistant.answering.steps import AnswerSteps
 from assistant.answering.types import Answer, AnswerEvent, ChatMessage
 from assistant.backends.llm import GeneratorUnavailable
 from assistant.corpus.records import ScoredClause
@@ -33,48 +30,7 @@ from assistant.settings import Settings
 
 ANSWER_CACHE_SIZE = 1024
 History = tuple[tuple[str, str], ...]
-
-
-class QuestionScreen(Protocol):
-    """Cuts injected orders from a question and notes what in it may lie outside the corpus."""
-
-    def check(self, question: str, rewrite: Callable[[str], str] = str) -> ScopeCheck: ...
-
-
-class Retrieval(Protocol):
-    """Ranked clauses for a question, and the live index's name (the answer cache's key)."""
-
-    def search(self, question: str, top_k: int | None = None) -> list[ScoredClause]: ...
-
-    def active_collection(self) -> str: ...
-
-    def rewrite(self, question: str) -> str: ...
-
-    def language(self, question: str) -> str: ...
-
-
-class HitsStep(Protocol):
-    """An optional step between retrieval and the scope decision (a reranker, a filter)."""
-
-    def __call__(self, question: str, hits: list[ScoredClause]) -> list[ScoredClause]: ...
-
-
-@dataclass(frozen=True)
-class AnswerSteps:
-    """The pipeline's components. Swapping one (a learned scope decider, a reranker) leaves the
-    others untouched."""
-
-    screen: QuestionScreen
-    followups: FollowUpResolver
-    retrieval: Retrieval
-    decider: ScopeDecider
-    figures: FigureCheck
-    composed: TextGenerator
-    guard: GroundingGuard
-    assembler: AnswerAssembler
-    phrases: ComposedPhrases
-    llm: TextGenerator | None = None
-    rerankers: Sequence[HitsStep] = field(default_factory=tuple)
+Filter = tuple[str, ...]
 
 
 @dataclass
@@ -93,7 +49,7 @@ class AnswerService:
     def __init__(self, settings: Settings, steps: AnswerSteps) -> None:
         self.settings = settings
         self.steps = steps
-        self._cache: OrderedDict[tuple[str, str, History], Answer] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, History, Filter], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @property
@@ -101,34 +57,46 @@ class AnswerService:
         """The LLM generator, or None when answers are composed."""
         return self.steps.llm
 
-    def ask(self, question: str, history: Sequence[ChatMessage] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[ChatMessage] | None = None,
+        instruments: Collection[str] | None = None,
+    ) -> Answer:
         """The whole answer; the same as collecting :meth:`stream`."""
         final: Answer | None = None
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, instruments):
             if event.type == "answer":
                 final = event.answer
         assert final is not None
         return final
 
     def stream(
-        self, question: str, history: Sequence[ChatMessage] | None = None
+        self,
+        question: str,
+        history: Sequence[ChatMessage] | None = None,
+        instruments: Collection[str] | None = None,
     ) -> Iterator[AnswerEvent]:
         """Text pieces (one guarded sentence at a time, as soon as it is written), then the
-        finished answer."""
+        finished answer. ``instruments`` (instrument ids) limits the answer to those."""
         turns = list(history or [])
         cleaned = check_request(question, turns, self.settings)
+        wanted: Filter = tuple(sorted(instruments or ()))
         if self.steps.llm is not None:
-            yield from self._pipeline(cleaned, turns)
+            yield from self._pipeline(cleaned, turns, wanted)
             return
-        yield from self._cached(cleaned, turns)
+        yield from self._cached(cleaned, turns, wanted)
 
     # -- the composed answer is deterministic: keep the latest ones ----------------------------
 
-    def _cached(self, question: str, history: list[ChatMessage]) -> Iterator[AnswerEvent]:
-        """Same index, prompts, settings, question and conversation: same composed answer. The
-        live collection is part of the key, so a rebuilt index is never answered from the old."""
+    def _cached(
+        self, question: str, history: list[ChatMessage], wanted: Filter
+    ) -> Iterator[AnswerEvent]:
+        """Same index, prompts, settings, question, conversation and instrument filter: same
+        composed answer. The live collection is part of the key, so a rebuilt index is never
+        answered from the old."""
         live = self.steps.retrieval.active_collection()
-        key = (live, question, tuple((m.role, m.content) for m in history))
+        key = (live, question, tuple((m.role, m.content) for m in history), wanted)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -137,7 +105,7 @@ class AnswerService:
             fresh = {"receipt": self.steps.assembler.receipt(cached.generator)}
             yield from _replay(cached.model_copy(update=fresh, deep=True))
             return
-        for event in self._pipeline(question, history):
+        for event in self._pipeline(question, history, wanted):
             if event.answer is not None:
                 with self._cache_lock:
                     self._cache[key] = event.answer.model_copy(deep=True)
@@ -147,7 +115,9 @@ class AnswerService:
 
     # -- the pipeline ------------------------------------------------------------------------
 
-    def _pipeline(self, question: str, history: list[ChatMessage]) -> Iterator[AnswerEvent]:
+    def _pipeline(
+        self, question: str, history: list[ChatMessage], wanted: Filter = ()
+    ) -> Iterator[AnswerEvent]:
         steps, phrases = self.steps, self.steps.phrases
         if steps.retrieval.language(question) == "other":
             # Better than "not covered": the question may well be covered, in another language.
@@ -155,37 +125,56 @@ class AnswerService:
             yield from _replay(steps.assembler.refusal(question, question, [], reason, []))
             return
         scope = steps.screen.check(question, steps.retrieval.rewrite)
-        notices = [phrases.notice.injection_ignored] if scope.injection else []
+        focus = steps.instruments.focus(scope.question, history, wanted)
+        notices = [self._say(phrases.notice.injection_ignored, focus)] if scope.injection else []
         if scope.harmful or scope.only_injection:
             reason = (
                 phrases.refusal.not_covered if scope.harmful else phrases.refusal.injection_only
             )
-            yield from _replay(steps.assembler.refusal(question, question, [], reason, notices))
+            refusal = steps.assembler.refusal(
+                question, question, [], self._say(reason, focus), notices
+            )
+            yield from _replay(refusal)
             return
         standalone = steps.followups.condense(scope.question, history)
-        hits = steps.retrieval.search(standalone)
+        hits = steps.retrieval.search(standalone, instruments=focus.instruments)
+        hits = steps.instruments.keep_best(standalone, hits, focus)
         for rerank in steps.rerankers:
             hits = rerank(standalone, hits)
         # The decision reads the question as searched (a follow-up resolved against the history).
         scope = replace(scope, question=standalone)
         out_of_scope = steps.decider.refusal(scope, hits)
         if out_of_scope:
-            refusal = steps.assembler.refusal(question, standalone, hits, out_of_scope, notices)
+            notices += steps.instruments.version_notices(standalone, [], focus)
+            reason = self._say(out_of_scope, focus)
+            refusal = steps.assembler.refusal(question, standalone, hits, reason, notices)
             yield from _replay(refusal)
             return
+        answering_from = InstrumentFocus(
+            tuple(dict.fromkeys(h.clause.instrument_id for h in hits)) or focus.instruments
+        )
         if steps.figures.unanswered(scope, hits):
-            notices.append(phrases.notice.no_figure)
+            notices.append(self._say(phrases.notice.no_figure, answering_from))
         elif scope.claims_premise:
-            notices.append(phrases.notice.premise)
+            notices.append(self._say(phrases.notice.premise, answering_from))
         elif scope.unknown_names:
             # Answered although the question names things the text never mentions: say so, so
             # that the nearest provisions are not read as the text's view on those things.
             names = ", ".join(scope.unknown_names[:3])
-            notices.append(phrases.notice.unknown_names.format(names=names))
-        yield from self._generate(question, standalone, hits, notices)
+            notices.append(self._say(phrases.notice.unknown_names, answering_from, names=names))
+        yield from self._generate(question, standalone, hits, notices, focus)
+
+    def _say(self, phrase: str, focus: InstrumentFocus, **values: str) -> str:
+        """A phrase with the instruments it speaks of ('{scope}') filled in."""
+        return fill(phrase, scope=self.steps.instruments.describe(focus.instruments), **values)
 
     def _generate(
-        self, question: str, standalone: str, hits: list[ScoredClause], notices: list[str]
+        self,
+        question: str,
+        standalone: str,
+        hits: list[ScoredClause],
+        notices: list[str],
+        focus: InstrumentFocus,
     ) -> Iterator[AnswerEvent]:
         steps, phrases = self.steps, self.steps.phrases
         allowed = steps.assembler.allowed_ids(hits)
@@ -195,7 +184,7 @@ class AnswerService:
             draft = yield from self._guarded(steps.llm, standalone, hits, allowed)
             name = steps.llm.name
             if draft.not_covered and not draft.sent:
-                reason = phrases.refusal.not_covered
+                reason = self._say(phrases.refusal.not_covered, focus)
                 refusal = steps.assembler.refusal(question, standalone, hits, reason, notices, name)
                 yield from _replay(refusal)
                 return
@@ -215,9 +204,11 @@ class AnswerService:
         if result.removed:
             notices.append(phrases.notice.removed.format(count=result.removed))
         if not result.cited:
-            reason = phrases.refusal.not_covered
+            reason = self._say(phrases.refusal.not_covered, focus)
             yield from _replay(steps.assembler.refusal(question, standalone, hits, reason, notices))
             return
+        cited = {steps.assembler.citation(cid).instrument for cid in result.cited}
+        notices += steps.instruments.version_notices(standalone, cited, focus)
         answer = steps.assembler.answer(question, standalone, hits, result, generator.name, notices)
         yield AnswerEvent(type="answer", answer=answer)
 

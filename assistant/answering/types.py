@@ -22,6 +22,10 @@ class Citation(BaseModel):
 
     clause_id: str = Field(description="Canonical clause id, e.g. 'IV.9.i'.")
     instrument: str = Field(description="Instrument id, e.g. 'OECD/LEGAL/0406'.")
+    instrument_title: str = Field(
+        "", description="The instrument's short title, e.g. 'Artificial Intelligence'."
+    )
+    version: str = Field("", description="Which wording of the instrument the text is.")
     label: str = Field(description="Display label: id and paragraph heading.")
     heading: str = Field("", description="The paragraph's bold title.")
     text: str = Field(description="The clause's own wording.")

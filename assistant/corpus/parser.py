@@ -190,7 +190,7 @@ class ClauseParser:
                     parent.clause_id,
                     ClauseKind.SUBITEM,
                     paragraph.heading if paragraph else "",
-                    f"{section.text()} {lead}",
+                    f"{_lead_in(section)} {lead}",
                     [m.group("text")],
                 )
             if new is not None:
@@ -202,6 +202,14 @@ class ClauseParser:
 
 
 ROMAN_NUMERALS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def _lead_in(section: _Draft) -> str:
+    """A section's text when it leads into its paragraphs ('RECOMMENDS that governments
+    should:'); a section that is a statement of its own ('UNDERLINES that the following
+    principles are complementary.') is no part of its paragraphs' meaning."""
+    text = section.text()
+    return text if text.endswith(":") else ""
 
 
 def _unnumbered_section(line: str) -> bool:
@@ -254,7 +262,7 @@ def _paragraph(match: re.Match[str], section: _Draft) -> _Draft:
         section.clause_id,
         ClauseKind.PARAGRAPH,
         clean_text(text) if title_only else heading_of(text),
-        section.text(),
+        _lead_in(section),
         [] if title_only else [text],
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from assistant.corpus.clause_ids import split_prefix
 from assistant.evaluation.metric_core import Level, MetricResult, matches, mean
 from assistant.retrieval.lexical import tokenize
 
@@ -63,6 +64,43 @@ def correct_clause_cited(
         for ids, golds in zip(cited, gold, strict=True)
     ]
     return MetricResult(mean(scores), scores)
+
+
+def instrument_scores(
+    cited: Sequence[Sequence[str]],
+    gold: Sequence[Sequence[str]],
+    parents: Mapping[str, str] | None = None,
+) -> dict[str, MetricResult]:
+    """Per answerable item: ``correct`` is 1 when, for every instrument the gold names, a
+    right clause of it is cited (paragraph-level match), and nothing is cited from an
+    instrument the gold does not name; ``wrong`` counts the cited clauses of an instrument the
+    gold does not name (the score is the total). An instrument is told by its id prefix
+    ('AI:1.3' against the bare ids of the primary instrument)."""
+    links = parents or {}
+    correct: list[float | None] = []
+    wrong: list[float | None] = []
+    for ids, golds in zip(cited, gold, strict=True):
+        if not golds:
+            correct.append(None)
+            wrong.append(None)
+            continue
+        wanted = {split_prefix(g)[0] for g in golds}
+        strays = sum(split_prefix(c)[0] not in wanted for c in ids)
+        each = all(
+            any(
+                matches(c, g, "paragraph", links)
+                for c in ids
+                for g in golds
+                if split_prefix(g)[0] == i
+            )
+            for i in wanted
+        )
+        correct.append(float(each and strays == 0))
+        wrong.append(float(strays))
+    return {
+        "correct": MetricResult(mean(correct), correct),
+        "wrong": MetricResult(float(sum(w or 0 for w in wrong)), wrong),
+    }
 
 
 def invalid_citations(cited: Sequence[Sequence[str]], known: Collection[str]) -> MetricResult:

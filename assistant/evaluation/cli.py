@@ -256,6 +256,8 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
     flat = {name: flatten(data) for name, data in systems.items()}
     extra = {
         "invalid citations": "citations.invalid",
+        "right clause, right instrument": "citations.correct_instrument",
+        "citations of another instrument": "citations.wrong_instrument",
         "latency p50 (s)": "latency.p50",
         "latency p95 (s)": "latency.p95",
         "errors": "errors",

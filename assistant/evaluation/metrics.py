@@ -22,6 +22,7 @@ from assistant.evaluation.answer_metrics import (
     citation_scores,
     correct_clause_cited,
     grounding_share,
+    instrument_scores,
     key_fact_coverage,
 )
 from assistant.evaluation.answer_metrics import fact_covered as fact_covered
@@ -58,6 +59,7 @@ BY_TYPE_METRICS = (
     "citations.clause.f1",
     "citations.paragraph.f1",
     "citations.correct_cited",
+    "citations.correct_instrument",
     "grounding.supported_share",
     "key_facts.coverage",
     "abstention.accuracy",
@@ -144,6 +146,10 @@ def _citations(
     block["correct_cited"] = correct.score
     per_item["citations.correct_cited"] = correct.individual
     block["invalid"] = sum(len(r.invalid_citations) for r in records if r.citations is not None)
+    instruments = instrument_scores(cited, gold, parents)
+    block["correct_instrument"] = instruments["correct"].score
+    block["wrong_instrument"] = instruments["wrong"].score
+    per_item["citations.correct_instrument"] = instruments["correct"].individual
     return block
 
 

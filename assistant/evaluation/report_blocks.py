@@ -101,6 +101,8 @@ def _headlines(systems: dict[str, Any]) -> list[Block]:
     for label, key in (
         *ATTRIBUTION_ROWS.items(),
         ("invalid citations", "citations.invalid"),
+        ("right clause, right instrument", "citations.correct_instrument"),
+        ("citations of another instrument", "citations.wrong_instrument"),
         ("errors", "errors"),
         ("latency p50 (s)", "latency.p50"),
         ("latency p95 (s)", "latency.p95"),

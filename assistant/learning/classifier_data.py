@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from assistant.answering.limits import check_request
 from assistant.answering.linear import LogisticModel
 from assistant.answering.scope import ScopeCheck
-from assistant.answering.service import AnswerSteps
+from assistant.answering.steps import AnswerSteps
 from assistant.answering.types import ChatMessage
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo, data_hash, save_artefact
 from assistant.corpus.records import ScoredClause

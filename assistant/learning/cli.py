@@ -19,7 +19,13 @@ from assistant.settings import Settings
 if TYPE_CHECKING:
     from assistant.services import Services
 
-COMPONENTS = ("query_adapter", "injection_classifier", "scope_classifier", "clause_ranker")
+COMPONENTS = (
+    "query_adapter",
+    "injection_classifier",
+    "scope_classifier",
+    "clause_ranker",
+    "instrument_router",
+)
 console = Console()
 
 
@@ -28,6 +34,7 @@ def _trainers() -> dict[str, Callable[[Services], ArtefactInfo]]:
     from assistant.learning.classifier_training import train_injection_classifier
     from assistant.learning.query_adapter_training import train_query_adapter
     from assistant.learning.ranker_training import train_clause_ranker
+    from assistant.learning.router_training import train_instrument_router
     from assistant.learning.scope_training import train_scope_classifier
 
     return {
@@ -35,6 +42,7 @@ def _trainers() -> dict[str, Callable[[Services], ArtefactInfo]]:
         "injection_classifier": train_injection_classifier,
         "scope_classifier": train_scope_classifier,
         "clause_ranker": train_clause_ranker,
+        "instrument_router": train_instrument_router,
     }
 
 
@@ -69,6 +77,9 @@ def register_train_command(app: typer.Typer) -> None:
             # a previous ranker's choice.
             unranked = Settings().model_copy(update={"clause_choice": "margin"})
             _train(trainers["clause_ranker"], "clause_ranker", Services(unranked))
+        if "instrument_router" in wanted:
+            # The router reads the question vector retrieval reads (the default settings').
+            _train(trainers["instrument_router"], "instrument_router", Services(Settings()))
 
 
 def _train(trainer: Callable[[Services], ArtefactInfo], name: str, services: Services) -> None:

@@ -15,7 +15,8 @@ from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ClauseKind
 from assistant.corpus.sentences import clause_sentences
 
-REPRESENTATION_VERSION = "reps-v2"
+# v3: a section that is a statement of its own is no longer part of its paragraphs' context.
+REPRESENTATION_VERSION = "reps-v3"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Collection
 
 from langchain_core.embeddings import Embeddings
 
@@ -78,7 +79,13 @@ class HybridSearch:
         with self._lock:
             self._active = None
 
-    def search(self, question: str, top_k: int | None = None) -> list[ScoredClause]:
+    def search(
+        self,
+        question: str,
+        top_k: int | None = None,
+        instruments: Collection[str] | None = None,
+    ) -> list[ScoredClause]:
+        """The best clauses for the question; only those of ``instruments`` when given."""
         top_k = top_k or self.settings.top_k
         referenced = resolve_references(question, self.corpus.by_id.keys())
         question = self.rewriter.rewrite(question)
@@ -89,6 +96,12 @@ class HybridSearch:
         )
         dense = self._dense(question)
         lexical = self.lexical.search(tokenize(" ".join([question, *expansions])), n=50)
+        if instruments:
+            referenced = [
+                c for c in referenced if self.corpus.by_id[c].instrument_id in instruments
+            ]
+            dense = [(c, s) for c, s in dense if c.instrument_id in instruments]
+            lexical = [(c, s) for c, s in lexical if c.instrument_id in instruments]
         return self._fuse(referenced, dense, lexical, top_k)
 
     def _dense(self, question: str) -> list[tuple[Clause, float]]:

@@ -74,7 +74,7 @@ def test_an_answer_says_which_named_things_the_text_never_mentions(
     )
     assert not answer.abstained
     assert "background.15" in [c.clause_id for c in answer.citations]
-    assert any("does not mention" in n and "GDPR" in n for n in answer.notices)
+    assert any("nothing on" in n and "GDPR" in n for n in answer.notices)
 
 
 def test_questions_on_roles_and_sections_are_not_refused(real_services: Services) -> None:
@@ -100,7 +100,7 @@ def test_a_figure_the_text_never_gives_is_answered_with_a_notice_not_refused(
     """The official learns that no such figure exists and what the text says instead, cited."""
     answer = real_services.answers.ask(question)
     assert not answer.abstained and answer.citations
-    assert any("sets no such figure" in notice for notice in answer.notices)
+    assert any("No such figure is set" in notice for notice in answer.notices)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_a_figure_the_text_never_gives_is_answered_with_a_notice_not_refused(
 def test_out_of_scope_is_refused_with_suggestions(real_services: Services, question: str) -> None:
     answer = real_services.answers.ask(question)
     assert answer.abstained
-    assert "does not" in answer.answer
+    assert "not covered by" in answer.answer or "nothing on" in answer.answer
     assert answer.citations == []
     assert 1 <= len(answer.related) <= 3
     assert not re.search(r"\[[IVX]+\.", answer.answer)  # suggestions are not citations

@@ -19,6 +19,7 @@ from assistant.answering.injection import (
     lexical_features,
 )
 from assistant.answering.linear import ArtefactMismatch, LogisticModel
+from assistant.answering.phrases import fill
 from assistant.answering.scope import ScopeGuard
 from assistant.artefacts import ArtefactInfo, load_artefact, save_artefact
 from assistant.backends.embeddings import FAKE_MODEL, HashingEmbeddings
@@ -123,7 +124,9 @@ def test_the_real_question_left_after_the_cut_is_answered(tmp_settings: Settings
     assert services.prompts.composed.notice.injection_ignored in answer.notices
     assert answer.standalone_question == QUESTION
     only = services.answers.ask(ORDER)
-    assert only.abstained and only.answer == services.prompts.composed.refusal.injection_only
+    scope = services.answers.steps.instruments.describe()
+    refusal = fill(services.prompts.composed.refusal.injection_only, scope=scope)
+    assert only.abstained and only.answer == refusal
 
 
 def test_threshold_rule_cuts_no_legitimate_sentence_then_maximises_recall() -> None:

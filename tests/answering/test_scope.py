@@ -74,7 +74,9 @@ def test_a_topic_asked_about_that_the_text_never_treats_becomes_the_subject(
 ) -> None:
     asked_for = scope.check("Which spreadsheet software should ministries buy?")
     assert asked_for.names_are_subject and "spreadsheet" in asked_for.unknown_names[0].lower()
-    off_topic = scope.check("What does the text say about quantum computing for submarine navigation?")
+    off_topic = scope.check(
+        "What does the text say about quantum computing for submarine navigation?"
+    )
     assert off_topic.names_are_subject and len(off_topic.unknown_names) >= 2
     # Everyday words the paraphrases know are not taken for an absent topic.
     covered = scope.check("What does it say about trying things out with users?")

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.answering.decision import ThresholdScopeDecider
 from assistant.answering.linear import ArtefactMismatch, LogisticModel
+from assistant.answering.phrases import fill
 from assistant.answering.scope import ScopeCheck
 from assistant.answering.scope_classifier import (
     ARTEFACT_NAME,
@@ -71,7 +72,7 @@ def test_the_decision_follows_the_probability_and_says_why(fake_index: Services)
     assert learned.refusal(ScopeCheck(question="q"), close) is None
     assert learned.refusal(ScopeCheck(question="q"), far) == phrases.not_covered
     named = ScopeCheck(question="q", unknown_names=["GDPR"], names_are_subject=True)
-    assert learned.refusal(named, close) == phrases.unknown_names.format(names="GDPR")
+    assert learned.refusal(named, close) == fill(phrases.unknown_names, names="GDPR")
     assert 0.0 < learned.probability(named, close) < 1.0
 
 

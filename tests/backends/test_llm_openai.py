@@ -305,7 +305,8 @@ def test_not_covered_reply_abstains_with_related_clauses(
 
     assert answer.abstained
     assert answer.citations == []
-    refusal = services.prompts.composed.refusal.not_covered
+    scope = services.answers.steps.instruments.describe()
+    refusal = services.prompts.composed.refusal.not_covered.replace("{scope}", scope)
     assert answer.answer.startswith(refusal)
     assert answer.related, "a refusal suggests the nearest clauses"
     assert all(services.corpus.get(c.clause_id) is not None for c in answer.related)

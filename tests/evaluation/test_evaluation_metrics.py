@@ -237,3 +237,14 @@ def test_meta_eval_thresholds_are_skipped_when_it_did_not_run() -> None:
         {"meta_eval.catch_rate": 0.5}, {"min": {"meta_eval.catch_rate": 0.95}}
     )
     assert failures
+
+
+def test_instrument_scores_need_each_gold_instrument_and_nothing_from_another() -> None:
+    from assistant.evaluation.answer_metrics import instrument_scores
+
+    cited = [["AI:1.3.ii"], ["AI:1.3", "IV.9"], ["AI:1.3"], ["IV.9.i", "AI:2.2"], ["II.4"]]
+    gold = [["AI:1.3.ii"], ["AI:1.3"], ["AI:1.3", "II.4"], ["IV.9.i", "AI:2.2"], []]
+    scores = instrument_scores(cited, gold)
+    assert scores["correct"].individual == [1.0, 0.0, 0.0, 1.0, None]
+    assert scores["wrong"].individual == [0.0, 1.0, 0.0, 0.0, None]
+    assert scores["wrong"].score == 1.0

@@ -1,0 +1,179 @@
+"""Which instruments a question is about, and how refusals and notices name them.
+
+Every instrument's names come from its metadata (title, short title, id, aliases), so a third
+instrument needs no code here. The decision has three sources, strongest first:
+- the caller's filter (``instruments`` on the API, the chat's picker);
+- the question or the conversation: a question that names an instrument ("the AI
+  Recommendation", "0406") is answered from it; "the other one" after a conversation about one
+  instrument means the other; "the Recommendation" after such a conversation means that one;
+- otherwise the evidence: the answer keeps the clauses of the instrument whose clauses match best
+  and those of another instrument only when they match nearly as well (a question about both).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.answering.instrument_router import InstrumentRouter
+from assistant.answering.types import ChatMessage
+from assistant.corpus.citations import parse_citations
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import Instrument, ScoredClause
+
+OTHER_RE = re.compile(
+    r"\b(?:the|that)\s+other\s+(?:one|recommendation|instrument|text|document)\b"
+    r"|\bl'autre\s+(?:recommandation|instrument|texte)\b",
+    re.IGNORECASE,
+)
+VERSION_RE = re.compile(
+    r"\b(?:amend\w*|revis\w*|updated?|latest|current version|new version|modifi\w*|"
+    r"20(?:2[0-9]))\b",
+    re.IGNORECASE,
+)
+SAME_RE = re.compile(
+    r"\b(?:the|this|that)\s+(?:recommendation|instrument|text|document)\b"
+    r"|\bla\s+recommandation\b|\bce\s+texte\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class InstrumentFocus:
+    """The instruments a question may be answered from, and why (for the receipt's notices)."""
+
+    instruments: tuple[str, ...] | None  # None: every instrument, the evidence decides
+    reason: str = "evidence"  # "filter", "named", "conversation" or "evidence"
+
+
+class InstrumentScope:
+    """Names instruments in questions and keeps an answer to the instruments it is about."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        margin: float,
+        router: InstrumentRouter | None = None,
+        embeddings: Embeddings | None = None,
+        router_weight: float = 0.0,
+    ) -> None:
+        """An instrument's evidence is its best clause's cosine plus ``router_weight`` times
+        the learned router's probability that the question is about it (no router: the cosine
+        alone). ``margin``: how far another instrument's evidence may trail the best and still
+        join the answer. Both are set on the development question sets."""
+        self.corpus = corpus
+        self.margin = margin
+        self.router = router
+        self.embeddings = embeddings
+        self.router_weight = router_weight
+
+    @cached_property
+    def _name_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        patterns = []
+        for item in self.corpus.instruments:
+            meta = item.instrument
+            names = [meta.id, meta.title, *meta.aliases]
+            if meta.short_title:
+                names.append(f"Recommendation on {meta.short_title}")
+            alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+            patterns.append((meta.id, re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w])", re.I)))
+        return patterns
+
+    def named(self, question: str) -> list[str]:
+        """Instrument ids the question names, in corpus order."""
+        return [iid for iid, pattern in self._name_patterns if pattern.search(question)]
+
+    def focus(
+        self,
+        question: str,
+        history: Sequence[ChatMessage] = (),
+        requested: Collection[str] | None = None,
+    ) -> InstrumentFocus:
+        """The instruments to search, before retrieval."""
+        known = [i.instrument.id for i in self.corpus.instruments]
+        allowed = [i for i in known if not requested or i in requested]
+        named = [i for i in self.named(question) if i in allowed]
+        if named:
+            return InstrumentFocus(tuple(named), "named")
+        discussed = self._discussed(history)
+        if len(discussed) == 1 and len(allowed) > 1:
+            if OTHER_RE.search(question):
+                others = tuple(i for i in allowed if i not in discussed)
+                return InstrumentFocus(others or tuple(allowed), "conversation")
+            if SAME_RE.search(question) and discussed[0] in allowed:
+                return InstrumentFocus((discussed[0],), "conversation")
+        if requested:
+            return InstrumentFocus(tuple(allowed), "filter")
+        return InstrumentFocus(None)
+
+    def _discussed(self, history: Sequence[ChatMessage]) -> list[str]:
+        """Instruments the latest assistant turn cited."""
+        for message in reversed(history):
+            if message.role != "assistant":
+                continue
+            cited = parse_citations(message.content, self.corpus.by_id.keys()).ids
+            found = {self.corpus.by_id[c].instrument_id for c in cited}
+            return [i.instrument.id for i in self.corpus.instruments if i.instrument.id in found]
+        return []
+
+    def keep_best(
+        self, question: str, hits: list[ScoredClause], focus: InstrumentFocus
+    ) -> list[ScoredClause]:
+        """Hits of the instruments the evidence points to: the best one's, and any other whose
+        evidence trails it by less than the margin. A named or requested focus was applied by
+        the search already, so its hits stay as they are."""
+        if focus.instruments is not None or len(self.corpus.instruments) < 2 or not hits:
+            return hits
+        evidence = self.evidence(question, hits)
+        if not evidence:
+            return hits
+        top = max(evidence.values())
+        kept = {i for i, score in evidence.items() if score >= top - self.margin}
+        referenced = {h.clause.instrument_id for h in hits if "reference" in h.matched_by}
+        return [h for h in hits if h.clause.instrument_id in kept | referenced]
+
+    def evidence(self, question: str, hits: list[ScoredClause]) -> dict[str, float]:
+        """Per instrument with a dense hit: its best cosine, plus the router's weighed share."""
+        best: dict[str, float] = {}
+        for hit in hits:
+            if hit.dense is not None:
+                instrument = hit.clause.instrument_id
+                best[instrument] = max(best.get(instrument, -1.0), hit.dense)
+        if best and self.router is not None and self.embeddings is not None:
+            shares = self.router.probabilities(self.embeddings.embed_query(question))
+            best = {i: score + self.router_weight * shares.get(i, 0.0) for i, score in best.items()}
+        return best
+
+    def version_notices(
+        self, question: str, cited: Collection[str], focus: InstrumentFocus
+    ) -> list[str]:
+        """The version notice of every cited instrument that has one, and, when the question
+        asks about amendments or later versions, of every instrument it may be about: such a
+        question is answered with the limitation, never from memory."""
+        about = set(cited)
+        if VERSION_RE.search(question):
+            about |= set(focus.instruments or (i.instrument.id for i in self.corpus.instruments))
+        return [
+            i.instrument.version_notice
+            for i in self.corpus.instruments
+            if i.instrument.id in about and i.instrument.version_notice
+        ]
+
+    def describe(self, instrument_ids: Collection[str] | None = None) -> str:
+        """'the Recommendation on Digital Government Strategies', or several joined by 'or'."""
+        chosen = [
+            i.instrument
+            for i in self.corpus.instruments
+            if not instrument_ids or i.instrument.id in instrument_ids
+        ]
+        return " or ".join(_the(meta) for meta in chosen)
+
+
+def _the(meta: Instrument) -> str:
+    """'Recommendation of the Council on X' -> 'the Recommendation on X'."""
+    title = meta.title.replace("Recommendation of the Council on", "Recommendation on")
+    return f"the {title}"
