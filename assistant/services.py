@@ -6,6 +6,7 @@ answer the same way.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,6 +42,7 @@ from assistant.backends.embeddings import (
     PACKAGED_MODEL,
     make_embeddings,
     resolve_model_path,
+    vector_identity,
 )
 from assistant.backends.offline import configure_offline
 from assistant.backends.vector_store import VectorStore
@@ -136,7 +138,10 @@ class Services:
     def attribution(self) -> AttributionEngine:
         """Checks any text against the instruments, sentence by sentence (``assistant check``,
         ``POST /v1/check``): the guard's checker, so both judge support the same way."""
-        return AttributionEngine(self.corpus, self.grounding)
+        identity = vector_identity(self.embeddings, self.settings.embedding_model)
+        name = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        vector_file = self.settings.data_dir / "cache" / f"attribution-vectors-{name}.npz"
+        return AttributionEngine(self.corpus, self.grounding, vector_file=vector_file)
 
     @cached_property
     def composer(self) -> Composer:
@@ -217,6 +222,7 @@ class Services:
             router,
             self.query_embeddings,
             self.settings.instrument_router_weight,
+            self.settings.instrument_primary_bias,
         )
 
     @cached_property

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from assistant.checking.coverage import Coverage, same_paragraph, tokens
 from assistant.checking.differences import claim_text, find_differences
 from assistant.checking.quotes import quote_span
 from assistant.checking.types import CheckResult, Difference, SentenceCheck, Verdict
+from assistant.checking.vector_cache import TextVectors
 from assistant.checking.wording import Wording, long_forms
 from assistant.corpus.citations import parse_citations
 from assistant.corpus.instruments import Corpus
@@ -68,8 +70,13 @@ class AttributionEngine:
     """Checks text against the corpus with the grounding checker's embeddings and clause vectors."""
 
     def __init__(
-        self, corpus: Corpus, checker: GroundingChecker, thresholds: Thresholds | None = None
+        self,
+        corpus: Corpus,
+        checker: GroundingChecker,
+        thresholds: Thresholds | None = None,
+        vector_file: Path | None = None,
     ) -> None:
+        """``vector_file`` keeps the vectors of the corpus's texts between processes."""
         self.corpus = corpus
         self.checker = checker
         self.thresholds = thresholds or Thresholds()
@@ -78,7 +85,8 @@ class AttributionEngine:
         title = " ".join((primary.title, primary.short_title, primary.id)).lower()
         adopted = {str(primary.adopted.year)} if primary.adopted else set()
         self.implicit = set(title.replace("/", " ").split()) | adopted
-        self.wording = Wording(checker.embeddings)
+        self.vectors = TextVectors(checker.embeddings, vector_file)
+        self.wording = Wording(self.vectors)
         self._long_forms = long_forms(corpus.clauses)
         self.coverage = Coverage(self.clauses, self.wording)
         self._matrix: np.ndarray | None = None
@@ -95,20 +103,23 @@ class AttributionEngine:
         self, sentences: Sequence[str], progress: Progress | None = None
     ) -> list[SentenceCheck]:
         """Verdicts for sentences already cut (the meta-evaluation's rows, one each)."""
-        self.checker.warm_up(self.clauses)
         claims = [claim_text(plain(s)) or s for s in sentences]
-        vectors = self.checker.embeddings.embed_documents(claims)
+        self._clause_matrix()
+        vectors = self.vectors.other(claims) if claims else []
         checks = []
         for index, (raw, vector) in enumerate(zip(sentences, vectors, strict=True)):
             checks.append(self._check(index, raw, vector))
             if progress:
                 progress(index + 1, len(sentences))
+        self.vectors.save()
         return checks
 
-    def matches(self, claim: str, vector: Sequence[float]) -> list[Match]:
-        """Every clause scored against ``claim``, best first."""
+    def matches(self, claim: str, vector: Sequence[float] | np.ndarray) -> list[Match]:
+        """Every clause scored against ``claim`` (``vector``: its embedding), best first."""
         words = set(tokens(claim_text(claim)))
-        similarities = self._clause_matrix() @ _unit(vector)
+        array = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(array)) or 1.0
+        similarities = self._clause_matrix() @ (array / norm)
         found = []
         for clause, cosine in zip(self.clauses, similarities.tolist(), strict=True):
             share = len(words & self.coverage.words[clause.key]) / len(words) if words else 0.0
@@ -124,7 +135,8 @@ class AttributionEngine:
         """Every clause's unit vector, one row each (built once: a sentence is scored against
         all clauses in one product)."""
         if self._matrix is None:
-            self._matrix = np.vstack([_unit(self.checker.clause_vector(c)) for c in self.clauses])
+            texts = [c.embedding_text() for c in self.clauses]
+            self._matrix = np.vstack(self.vectors.corpus(texts))
         return self._matrix
 
     def differences(self, claim: str, clause: Clause) -> list[Difference]:
@@ -140,7 +152,7 @@ class AttributionEngine:
             if d.kind not in REWORDABLE or not self.wording.names_term(d.claim, text)
         ]
 
-    def _check(self, index: int, raw: str, vector: Sequence[float]) -> SentenceCheck:
+    def _check(self, index: int, raw: str, vector: np.ndarray) -> SentenceCheck:
         claim = plain(raw).strip()
         base = SentenceCheck(index=index, sentence=raw, start=0, end=0, verdict=Verdict.NOT_FOUND)
         reason = non_claim_reason(raw)
@@ -283,9 +295,3 @@ class AttributionEngine:
                 "note": note,
             }
         )
-
-
-def _unit(vector: Sequence[float]) -> np.ndarray:
-    array = np.asarray(vector, dtype=np.float64)
-    norm = float(np.linalg.norm(array))
-    return array / norm if norm else array

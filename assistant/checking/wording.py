@@ -11,20 +11,19 @@ are left to the embedding model that already ranks the clauses, instead of lists
   expansion")? The part is compared with the clause's sentences and list items.
 
 The two thresholds were set on purpose-written pairs and on ``evals/attribution/tuning.jsonl``
-(never on the sealed sets): see ``evals/attribution/README.md``. Vectors are cached per text,
-so a term or part is embedded once per process.
+(never on the sealed sets): see ``evals/attribution/README.md``. The corpus's terms and phrases
+are embedded once and kept (``vector_cache.py``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections.abc import Sequence
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
+from assistant.checking.vector_cache import TextVectors
 from assistant.corpus.records import Clause
 from assistant.retrieval.lexical import STOPWORDS
 
@@ -43,35 +42,23 @@ class Wording:
 
     def __init__(
         self,
-        embeddings: Embeddings,
+        vectors: TextVectors,
         term_threshold: float = TERM_THRESHOLD,
         part_threshold: float = PART_THRESHOLD,
         second_threshold: float = SECOND_CLAUSE_THRESHOLD,
     ) -> None:
-        self.embeddings = embeddings
+        self.vectors = vectors
         self.term_threshold = term_threshold
         self.part_threshold = part_threshold
         self.second_threshold = second_threshold
-        self._vectors: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            found = self.embeddings.embed_documents(missing)
-            with self._lock:
-                for text, vector in zip(missing, found, strict=True):
-                    array = np.asarray(vector, dtype=np.float32)
-                    norm = float(np.linalg.norm(array)) or 1.0
-                    self._vectors[text] = array / norm
-        return [self._vectors[t] for t in texts]
 
     def best_similarity(self, text: str, candidates: Sequence[str]) -> float:
-        """The highest cosine of ``text`` with any of ``candidates`` (0 when there are none)."""
+        """The highest cosine of ``text`` (from a checked sentence) with any of ``candidates``
+        (the corpus's own words; 0 when there are none)."""
         if not candidates:
             return 0.0
-        first, *others = self._embed([text, *candidates])
-        return float(max(first @ other for other in others))
+        [first] = self.vectors.other([text])
+        return float(np.max(np.vstack(self.vectors.corpus(candidates)) @ first))
 
     def names_term(self, term: str, clause_text: str) -> bool:
         """Whether the clause names ``term`` in other words (one of its one- or two-word terms

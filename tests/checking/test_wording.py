@@ -3,12 +3,27 @@ and the most specific clause (sentences written for these tests, none from the l
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from assistant.checking.engine import AttributionEngine
 from assistant.checking.types import Verdict
+from assistant.checking.vector_cache import TextVectors
 from assistant.checking.wording import Wording
 from assistant.services import Services
+
+
+class FailingEmbeddings(Embeddings):
+    """A fake that fails when asked to embed: proves vectors came from the file."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise AssertionError(f"embedded {texts}")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise AssertionError(f"embedded {text}")
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +33,7 @@ def engine(real_services: Services) -> AttributionEngine:
 
 @pytest.mark.integration
 def test_an_actor_named_in_other_words_is_the_same_actor(real_services: Services) -> None:
-    wording = Wording(real_services.embeddings)
+    wording = Wording(TextVectors(real_services.embeddings))
     assert wording.names_term("firms", "closer to citizens and businesses")
     assert wording.names_term("ngos", "non-governmental organisations, businesses or citizens")
     assert not wording.names_term("ministers", "governments should develop strategies")
@@ -80,3 +95,19 @@ def test_a_changed_figure_in_an_added_part_is_partly_supported(engine: Attributi
     assert check.verdict == Verdict.PARTLY, check.note
     assert check.clause_ids == ["IV.10.iii"]
     assert any(d.claim == "9001" for d in check.differences)
+
+
+@pytest.mark.integration
+def test_the_corpus_vectors_are_kept_on_disk_and_never_the_checked_sentences(
+    real_services: Services, tmp_path: Path
+) -> None:
+    path = tmp_path / "vectors.npz"
+    first = TextVectors(real_services.embeddings, path)
+    [clause_vector] = first.corpus(["digital government strategies"])
+    first.other(["A confidential draft sentence."])
+    first.save()
+    again = TextVectors(FailingEmbeddings(), path)  # read from the file, not embedded again
+    [kept] = again.corpus(["digital government strategies"])
+    assert (kept == clause_vector).all()
+    with np.load(path) as stored:
+        assert stored["texts"].tolist() == ["digital government strategies"]
