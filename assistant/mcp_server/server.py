@@ -22,6 +22,7 @@ from assistant.answering.limits import RequestRejected, check_request
 from assistant.answering.types import Answer, ChatMessage, Citation
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause
+from assistant.mcp_server.checking import add_check_tool
 from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.version import package_version
@@ -31,7 +32,9 @@ INSTRUCTIONS = """Cited answers from the OECD Recommendation of the Council on D
 Strategies (OECD/LEGAL/0406). Use `ask` for a question in plain words: every sentence of the
 answer cites a clause like [IV.9.i], or the assistant says the text does not cover it. Use
 `search_clauses` to find clauses without a written answer and `get_clause` (or the resource
-clause://{clause_id}) to quote one. Quote the clause ids you rely on."""
+clause://{clause_id}) to quote one. Use `check_text` to check a draft sentence by sentence against
+the text (supported, contradicted and what differs, not found). Quote the clause ids you rely
+on."""
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
 
 
@@ -172,7 +175,7 @@ AnswerHook = Callable[[Answer], None]
 
 
 def build_server(services: Services, on_answer: AnswerHook | None = None) -> MCPServer:
-    """The MCP server over ``services``: three read-only tools and the clause resources.
+    """The MCP server over ``services``: four read-only tools and the clause resources.
     ``on_answer`` sees every answer of the ``ask`` tool (the front door's audit log)."""
     server: MCPServer = MCPServer(
         NAME,
@@ -182,6 +185,7 @@ def build_server(services: Services, on_answer: AnswerHook | None = None) -> MCP
         log_level="WARNING",
     )
     add_tools(server, services, on_answer)
+    add_check_tool(server, services)
     add_resources(server, services)
     return server
 

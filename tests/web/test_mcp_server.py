@@ -28,7 +28,7 @@ def run(services: Services, script: Any) -> Any:
     return anyio.run(main)
 
 
-def test_lists_three_read_only_tools_and_the_clause_resources(fake_index: Services) -> None:
+def test_lists_four_read_only_tools_and_the_clause_resources(fake_index: Services) -> None:
     async def script(client: Client) -> Any:
         return (
             await client.list_tools(),
@@ -38,7 +38,7 @@ def test_lists_three_read_only_tools_and_the_clause_resources(fake_index: Servic
 
     tools, resources, templates = run(fake_index, script)
     by_name = {tool.name: tool for tool in tools.tools}
-    assert set(by_name) == {"search_clauses", "get_clause", "ask"}
+    assert set(by_name) == {"search_clauses", "get_clause", "ask", "check_text"}
     assert all(tool.annotations and tool.annotations.read_only_hint for tool in tools.tools)
     assert by_name["search_clauses"].input_schema["required"] == ["query"]
     assert by_name["search_clauses"].input_schema["properties"]["top_k"]["maximum"] == 50

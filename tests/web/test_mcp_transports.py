@@ -61,7 +61,7 @@ async def exercise(client: Client) -> dict[str, Any]:
 
 
 def check(results: dict[str, Any]) -> None:
-    assert results["tools"] == ["ask", "get_clause", "search_clauses"]
+    assert results["tools"] == ["ask", "check_text", "get_clause", "search_clauses"]
     assert len(results["search"].structured_content["results"]) == 3
     assert results["clause"].structured_content["clause_id"] == "VIII"
     answer = results["ask"].structured_content
