@@ -7,8 +7,11 @@ page may hold markup or scripts, which must show as text.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
 import uuid
+import weakref
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,33 @@ from assistant.services import Services
 
 CHECK_CSS_CLASS = "verdict-"
 EMPTY_PANEL = "<p>The clauses behind each verdict appear here.</p>"
+REPORT_TTL_S = 120.0  # Gradio copies a returned file at once; ours is only needed that long
+
+
+class ReportFolder:
+    """Where the tab writes its reports: a folder of this process alone (private, made by
+    ``mkdtemp``), from which each report is removed once it is older than ``ttl_s`` (Gradio
+    has served its own copy by then) and which is removed when the process ends. A pasted
+    draft may be confidential: its report must not stay in a shared temporary folder."""
+
+    def __init__(self, ttl_s: float = REPORT_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self.path = Path(tempfile.mkdtemp(prefix="assistant-check-reports-"))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
+
+    def prune(self, now: float | None = None) -> None:
+        """Remove the reports older than ``ttl_s``."""
+        limit = (time.time() if now is None else now) - self.ttl_s
+        for report in self.path.glob("check-*.html"):
+            try:
+                if report.stat().st_mtime < limit:
+                    report.unlink()
+            except FileNotFoundError:
+                continue  # another request removed it first
+
+    def close(self) -> None:
+        """Remove the folder and every report in it now."""
+        self._finalizer()
 
 
 def _css_name(check: SentenceCheck) -> str:
@@ -109,10 +139,11 @@ def check_tab(services: Services) -> None:
             )
         with gr.Column(scale=2, min_width=320):
             panel = gr.HTML(EMPTY_PANEL, elem_id="check-clauses", label="Clauses")
-    reports = Path(tempfile.gettempdir()) / "assistant-check-reports"
+    reports = ReportFolder()
 
     def check(text: str) -> tuple[str, str, Any]:
-        html, clauses, report = run_check(services, text, reports)
+        reports.prune()
+        html, clauses, report = run_check(services, text, reports.path)
         return html, clauses, gr.DownloadButton(value=report, visible=report is not None)
 
     run.click(check, draft, [result, panel, download], api_name="check")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from assistant.checking.types import MAX_CHECK_CHARS
 from assistant.services import Services
-from assistant.web.check_views import run_check
+from assistant.web.check_views import ReportFolder, run_check
 
 DRAFT = (
     "Hello <b>team</b>.\n"
@@ -49,3 +51,19 @@ def test_a_report_to_attach_is_written_when_a_folder_is_given(
     html = report.read_text(encoding="utf-8")
     assert "contradicted" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert run_check(fake_index, " ", tmp_path)[2] is None
+
+
+def test_reports_are_removed_once_served_and_their_folder_with_the_process(
+    fake_index: Services,
+) -> None:
+    folder = ReportFolder(ttl_s=60)
+    _, _, old = run_check(fake_index, DRAFT, folder.path)
+    _, _, new = run_check(fake_index, DRAFT, folder.path)
+    assert old is not None and new is not None
+    assert oct(folder.path.stat().st_mode & 0o777) == "0o700"  # this process's alone
+    stale = time.time() - 120
+    os.utime(old, (stale, stale))
+    folder.prune()
+    assert not old.exists() and new.exists()
+    folder.close()
+    assert not folder.path.exists()
