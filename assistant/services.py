@@ -6,7 +6,6 @@ answer the same way.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,11 +41,11 @@ from assistant.backends.embeddings import (
     PACKAGED_MODEL,
     make_embeddings,
     resolve_model_path,
-    vector_identity,
 )
 from assistant.backends.offline import configure_offline
 from assistant.backends.vector_store import VectorStore
 from assistant.checking.engine import AttributionEngine
+from assistant.checking.factory import attribution_engine
 from assistant.corpus.instruments import Corpus
 from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
@@ -138,10 +137,7 @@ class Services:
     def attribution(self) -> AttributionEngine:
         """Checks any text against the instruments, sentence by sentence (``assistant check``,
         ``POST /v1/check``): the guard's checker, so both judge support the same way."""
-        identity = vector_identity(self.embeddings, self.settings.embedding_model)
-        name = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        vector_file = self.settings.data_dir / "cache" / f"attribution-vectors-{name}.npz"
-        return AttributionEngine(self.corpus, self.grounding, vector_file=vector_file)
+        return attribution_engine(self.settings, self.corpus, self.grounding)
 
     @cached_property
     def composer(self) -> Composer:

@@ -1,8 +1,9 @@
 """``assistant check FILE|-`` (attribution of any text) and ``assistant eval-attribution`` (its
 meta-evaluation), registered on the assistant's typer app by ``register_check_commands``.
 
-Thin: they read the draft, call ``Services.attribution`` and print. Checking needs the corpus and
-the embedding model only, not the clause index.
+Thin: they read the draft, call the attribution engine (``checking.factory``, the same as
+``Services.attribution``) and print. Checking needs the corpus and the embedding model only, not
+the clause index or the other services.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from assistant.checking.types import CheckResult, Verdict
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.services import Services
+    from assistant.checking.engine import AttributionEngine
 
 PROGRESS_FROM = 25  # sentences; shorter drafts are checked before a bar would be drawn
 STYLES = {
@@ -36,10 +37,11 @@ STYLES = {
 console = Console()
 
 
-def _services() -> Services:
-    from assistant.services import Services
+def _engine() -> AttributionEngine:
+    """The engine alone, without the other services (their imports cost a command a second)."""
+    from assistant.checking.factory import attribution_engine
 
-    return Services(Settings())
+    return attribution_engine(Settings())
 
 
 def read_draft(source: str) -> str:
@@ -52,9 +54,8 @@ def read_draft(source: str) -> str:
     return read_document(Path(source))
 
 
-def run_check(services: Services, text: str, quiet: bool) -> CheckResult:
+def run_check(engine: AttributionEngine, text: str, quiet: bool) -> CheckResult:
     """The check, with a progress bar on long drafts unless output is machine-read."""
-    engine = services.attribution
     sentences = text.count(".") + text.count("\n")
     if quiet or sentences < PROGRESS_FROM:
         return engine.check_text(text)
@@ -98,11 +99,11 @@ def check(
     except DocumentError as exc:
         console.print(f"[red]{esc(str(exc))}[/red]")
         raise typer.Exit(2) from exc
-    services = _services()
-    result = run_check(services, text, quiet=as_json)
+    engine = _engine()
+    result = run_check(engine, text, quiet=as_json)
     if report is not None:
         render = to_markdown if report.suffix.lower() == ".md" else to_html
-        report.write_text(render(result, services.corpus, source), encoding="utf-8")
+        report.write_text(render(result, engine.corpus, source), encoding="utf-8")
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return

@@ -23,7 +23,7 @@ BRIEF = (
 
 @pytest.fixture
 def runner(fake_index: Services, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setattr(check_commands, "_services", lambda: fake_index)
+    monkeypatch.setattr(check_commands, "_engine", lambda: fake_index.attribution)
     return CliRunner()
 
 
