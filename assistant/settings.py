@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         0.45, description="Below this relevance of the best clause the assistant abstains."
     )
     instrument_margin: float = Field(
-        0.01,
+        0.05,
         ge=0.0,
         le=1.0,
         description="A question that names no instrument is answered from the instrument with "
@@ -173,6 +173,13 @@ class Settings(BaseSettings):
     )
     instrument_router_weight: float = Field(
         0.1, ge=0.0, le=1.0, description="Weight of the learned instrument router's probability."
+    )
+    instrument_primary_bias: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="Added to the primary instrument's evidence: a question that could be about "
+        "either instrument is answered from the one the assistant is first of all for.",
     )
     abstain_lexical_score: float = Field(
         12.0,

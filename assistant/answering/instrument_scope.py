@@ -26,7 +26,7 @@ from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Instrument, ScoredClause
 
 OTHER_RE = re.compile(
-    r"\b(?:the|that)\s+other\s+(?:one|recommendation|instrument|text|document)\b"
+    r"\b(?:the|that)\s+other\s+(?:recommendation|instrument|text|document)\b"
     r"|\bl'autre\s+(?:recommandation|instrument|texte)\b",
     re.IGNORECASE,
 )
@@ -60,16 +60,26 @@ class InstrumentScope:
         router: InstrumentRouter | None = None,
         embeddings: Embeddings | None = None,
         router_weight: float = 0.0,
+        primary_bias: float = 0.0,
     ) -> None:
         """An instrument's evidence is its best clause's cosine plus ``router_weight`` times
         the learned router's probability that the question is about it (no router: the cosine
         alone). ``margin``: how far another instrument's evidence may trail the best and still
-        join the answer. Both are set on the development question sets."""
+        join the answer. ``primary_bias`` is added to the primary instrument's evidence: a
+        question that could be about either ("who monitors the Recommendation?") is about the
+        instrument the assistant is first of all for. All three are set on the development
+        question sets."""
         self.corpus = corpus
         self.margin = margin
         self.router = router
         self.embeddings = embeddings
         self.router_weight = router_weight
+        self.primary_bias = primary_bias
+
+    @property
+    def count(self) -> int:
+        """How many instruments the corpus holds."""
+        return len(self.corpus.instruments)
 
     @cached_property
     def _name_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
@@ -146,7 +156,10 @@ class InstrumentScope:
         if best and self.router is not None and self.embeddings is not None:
             shares = self.router.probabilities(self.embeddings.embed_query(question))
             best = {i: score + self.router_weight * shares.get(i, 0.0) for i, score in best.items()}
-        return best
+        primary = self.corpus.primary.id
+        return {
+            i: score + (self.primary_bias if i == primary else 0.0) for i, score in best.items()
+        }
 
     def version_notices(
         self, question: str, cited: Collection[str], focus: InstrumentFocus

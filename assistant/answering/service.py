@@ -137,8 +137,11 @@ class AnswerService:
             yield from _replay(refusal)
             return
         standalone = steps.followups.condense(scope.question, history)
-        hits = steps.retrieval.search(standalone, instruments=focus.instruments)
-        hits = steps.instruments.keep_best(standalone, hits, focus)
+        # Undecided between instruments: search deep enough that the kept instrument still has
+        # a full list of clauses once the others' are set aside.
+        depth = self.settings.top_k * (steps.instruments.count if focus.instruments is None else 1)
+        hits = steps.retrieval.search(standalone, depth, instruments=focus.instruments)
+        hits = steps.instruments.keep_best(standalone, hits, focus)[: self.settings.top_k]
         for rerank in steps.rerankers:
             hits = rerank(standalone, hits)
         # The decision reads the question as searched (a follow-up resolved against the history).

@@ -28,6 +28,9 @@ from assistant.corpus.records import ClauseKind
 from assistant.settings import PROJECT_ROOT
 
 BANK_PATH = PROJECT_ROOT / "evals" / "bank" / "questions.jsonl"
+# Questions about the second instrument (OECD/LEGAL/0449), same format; they train the
+# instrument router.
+AI_BANK_PATH = PROJECT_ROOT / "evals" / "bank" / "ai-questions.jsonl"
 
 Label = Literal[
     "in_scope", "out_of_scope", "false_premise", "injection_only", "injection_wrapped", "followup"
@@ -61,7 +64,7 @@ class BankItem(BaseModel):
     wherever it is built (file, test, generator)."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^b\d{4}$")
+    id: str = Field(pattern=r"^[ab]\d{4}$")  # b: questions.jsonl, a: ai-questions.jsonl
     text: str = Field(min_length=1)
     label: Label
     gold: list[str]
@@ -129,15 +132,11 @@ def expected_split(key: str) -> Split:
 
 @lru_cache(maxsize=4)
 def canonical_ids(corpus_dir: Path = PROJECT_ROOT / "corpus") -> frozenset[str]:
-    """Clause ids of the primary instrument, read from the corpus the same way the evaluation
-    runners do, minus the 'background'/'preamble' containers, which are not citable. Taken from
-    the corpus rather than written out so the bank cannot drift from what the assistant cites."""
+    """Clause ids of every instrument, read from the corpus the same way the evaluation runners
+    do, minus the 'background'/'preamble' containers, which are not citable. Taken from the
+    corpus rather than written out so the bank cannot drift from what the assistant cites."""
     corpus = Corpus.load(corpus_dir)
-    return frozenset(
-        c.clause_id
-        for c in corpus.clauses
-        if c.instrument_id == corpus.primary.id and c.kind != ClauseKind.CONTAINER
-    )
+    return frozenset(c.clause_id for c in corpus.clauses if c.kind != ClauseKind.CONTAINER)
 
 
 def _norm(text: str) -> str:

@@ -1,9 +1,10 @@
 """Training the instrument router (``assistant train instrument_router``).
 
 Rows: every instrument's paraphrase questions (``corpus/*.paraphrases.jsonl``, written per
-clause for the purpose) labelled with their instrument, and the question bank's in-scope train
-questions labelled with the instrument of their gold clauses. The bank's dev split measures it;
-the gold and held-out sets never train it.
+clause for the purpose) labelled with their instrument, and the train questions of both banks
+(``evals/bank/questions.jsonl`` and ``ai-questions.jsonl``) that clauses answer, labelled with the
+instrument of their gold clause. The banks' dev splits measure it; the gold and held-out sets
+never train it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answering.instrument_router import ARTEFACT, InstrumentRouter
 from assistant.artefacts import ArtefactInfo, data_hash, save_artefact
-from assistant.evaluation.bank import load_bank
+from assistant.evaluation.bank import AI_BANK_PATH, BANK_PATH, load_bank
 from assistant.learning.classifier_data import SEED, _versions
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def router_rows(services: Services, split: str) -> tuple[list[str], list[str]]:
             for question in corpus.paraphrases(clause):
                 texts.append(question)
                 labels.append(clause.instrument_id)
-    for item in load_bank():
+    known = frozenset(corpus.by_id)
+    bank = load_bank(BANK_PATH, known) + load_bank(AI_BANK_PATH, known)
+    for item in bank:
         if item.split != split or not item.gold or item.history:
             continue
         answering = corpus.get(item.gold[0])

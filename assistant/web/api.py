@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -24,6 +24,7 @@ from assistant.web.clause_views import clause_out, clause_tree, find_clause
 from assistant.web.requests import (
     ERROR_RESPONSES,
     answer_errors,
+    check_instruments,
     check_question,
     index_message,
     index_problem,
@@ -38,6 +39,8 @@ from assistant.web.schemas import (
     ErrorDetail,
     ErrorResponse,
     Health,
+    InstrumentList,
+    InstrumentOut,
     Readiness,
     SearchHit,
     SearchResponse,
@@ -94,8 +97,9 @@ def ask(body: AskRequest, request: Request) -> Answer:
     follow-up questions."""
     services = services_of(request)
     check_question(services, body.question, body.history)
+    check_instruments(services, body.instruments)
     with answer_errors():
-        answer = services.answers.ask(body.question, body.history)
+        answer = services.answers.ask(body.question, body.history, body.instruments)
     audit(request, "api", answer)
     return answer
 
@@ -113,7 +117,8 @@ async def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
     after the stream started arrives as an `error` event."""
     services = services_of(request)
     check_question(services, body.question, body.history)
-    events = await open_stream(services, body.question, body.history)
+    check_instruments(services, body.instruments)
+    events = await open_stream(services, body.question, body.history, body.instruments)
 
     async def sse() -> AsyncIterator[ServerSentEvent]:
         try:
@@ -148,9 +153,38 @@ def check(body: CheckRequest, request: Request) -> CheckResult:
     return services_of(request).attribution.check_text(body.text)
 
 
+@v1_router.get(
+    "/instruments", response_model=InstrumentList, summary="The instruments", tags=["clauses"]
+)
+def instruments(request: Request) -> InstrumentList:
+    """The instruments the assistant answers from, primary first: titles, the prefix of their
+    clause ids, and which wording of each it holds (a version notice when it is not the
+    current one)."""
+    corpus = services_of(request).corpus
+    return InstrumentList(
+        instruments=[
+            InstrumentOut(
+                id=meta.id,
+                title=meta.title,
+                short_title=meta.short_title,
+                adopted=meta.adopted.isoformat() if meta.adopted else None,
+                council_ref=meta.council_ref,
+                url=meta.url,
+                id_prefix=meta.id_prefix,
+                version=meta.version,
+                version_notice=meta.version_notice,
+                clauses=len(item.clauses),
+                primary=meta.id == corpus.primary.id,
+            )
+            for item in corpus.instruments
+            for meta in [item.instrument]
+        ]
+    )
+
+
 @v1_router.get("/clauses", response_model=ClauseTree, summary="The clause tree", tags=["clauses"])
 def clauses(request: Request) -> ClauseTree:
-    """The whole Recommendation: sections, paragraphs and sub-items, in document order."""
+    """Every instrument: sections, paragraphs and items, in document order."""
     return clause_tree(services_of(request).corpus)
 
 
@@ -186,13 +220,18 @@ def search(
     request: Request,
     q: str = Query(..., min_length=1, description="A question or keywords."),
     top_k: int | None = Query(None, ge=1, le=50, description="How many clauses (1-50)."),
+    instruments: Annotated[
+        list[str] | None,
+        Query(description="Only these instruments (repeat the parameter for several)."),
+    ] = None,
 ) -> SearchResponse:
     """Ranked clauses without any generated text (hybrid dense + keyword search)."""
     services = services_of(request)
     check_question(services, q, [])
+    check_instruments(services, instruments)
     k = top_k or services.settings.top_k
     corpus = services.corpus
-    hits = services.search.search(q, k)
+    hits = services.search.search(q, k, instruments=instruments)
     results = [
         SearchHit(
             rank=rank,

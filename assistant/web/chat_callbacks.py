@@ -35,9 +35,14 @@ class ChatController:
         self.audit = audit
 
     def respond(
-        self, question: str, chat: list[dict[str, Any]], conversation: list[dict[str, str]]
+        self,
+        question: str,
+        chat: list[dict[str, Any]],
+        conversation: list[dict[str, str]],
+        instruments: list[str] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer into the chat; yields (chat, textbox, chips, conversation, answer)."""
+        """Stream one answer into the chat; yields (chat, textbox, chips, conversation, answer).
+        ``instruments``: the picker's choice (all of them, or none ticked, means no limit)."""
         question = (question or "").strip()
         if not question:
             yield chat, "", gr.skip(), conversation, gr.skip()
@@ -57,7 +62,9 @@ class ChatController:
         yield chat, "", render.chips_bar(None), conversation, gr.skip()
         streamed, answer = "", None
         try:
-            for event in self.services.answers.stream(question, history):
+            known = self.services.corpus.instrument_by_id
+            chosen = [i for i in instruments or [] if i in known]
+            for event in self.services.answers.stream(question, history, chosen or None):
                 if event.type == "delta" and event.text:
                     streamed += event.text
                     chat[-1] = {"role": "assistant", "content": render.streaming(streamed)}

@@ -37,9 +37,11 @@ def footnote(number: int, citation: Citation) -> str:
     """One footnote: id and heading, the clause's own wording quoted, then the source."""
     heading = f" — {_text(citation.heading)}" if citation.heading else ""
     quote = _text(" ".join(citation.text.split()))
+    title = f" ({_text(citation.instrument_title)})" if citation.instrument_title else ""
+    version = f"; {_text(citation.version)}" if citation.version else ""
     return (
         f"[^{number}]: {citation.clause_id}{heading}. “{quote}” "
-        f"{citation.instrument}, <{citation.url}>"
+        f"{citation.instrument}{title}{version}, <{citation.url}>"
     )
 
 
@@ -50,7 +52,8 @@ def answer_markdown(answer: Answer, *, include_question: bool = True) -> str:
     if include_question:
         parts.append(f"**Question:** {_text(answer.question)}")
     if answer.abstained:
-        parts.append("> **Not covered by the Recommendation.**")
+        parts.append("> **Not covered by the text.**")
+        parts += [f"> *Note:* {_text(message)}" for message in answer.notices]
         parts.append(_text(answer.answer))
         if answer.related:
             nearest = "\n".join(f"- {c.label} ({c.instrument}, <{c.url}>)" for c in answer.related)
@@ -92,6 +95,7 @@ CSS = """
   font-size: 1em; line-height: 1.5; }
 .clause-children { margin: 0.5em 0; padding-left: 1.1em; }
 .clause-link { font-size: 0.9em; }
+.clause-version { font-size: 0.85em; color: #92400e; margin: 0.3em 0; }
 .site-header h1 { font-size: 1.35em; margin: 0.1em 0; }
 .site-header p { margin: 0.1em 0 0.4em 0; color: #475569; }
 """
@@ -103,11 +107,13 @@ def user_text(text: str) -> str:
     return html.escape(marked, quote=False)
 
 
-def chip(citation_id: str, label: str) -> str:
+def chip(citation_id: str, label: str, instrument: str = "") -> str:
     """A link chip; in the chat only ``href`` and ``title`` survive Gradio's sanitizer, so the
-    title carries the accessible description and the script reads the id from the link."""
+    title carries the accessible description (with the instrument's name) and the script reads
+    the id from the link. The id itself names the instrument by its prefix ('AI:1.3')."""
     cid = html.escape(citation_id)
-    title = html.escape(f"Open clause {label}")
+    source = f" ({instrument})" if instrument else ""
+    title = html.escape(f"Open clause {label}{source}")
     return (
         f'<a class="cite-chip" href="?clause={quote(citation_id)}" data-clause="{cid}" '
         f'title="{title}" aria-label="{title}">{cid}</a>'
@@ -116,7 +122,7 @@ def chip(citation_id: str, label: str) -> str:
 
 def with_chips(text: str, citations: list[Citation]) -> str:
     """Escaped answer text whose ``[ID]`` markers are citation chips."""
-    labels = {c.clause_id: c.label for c in citations}
+    labels = {c.clause_id: c for c in citations}
     pieces, cursor = [], 0
     for match in MARKER_RE.finditer(text):
         cid = match.group(1).strip()
@@ -125,7 +131,9 @@ def with_chips(text: str, citations: list[Citation]) -> str:
             end = match.end()
             trailing = re.match(r"[.,;:!?)]+", text[end:])  # keep "[ID]." on one line
             tail = trailing.group(0) if trailing else ""
-            pieces.append(f'<span class="cite-nowrap">{chip(cid, labels[cid])}{tail}</span>')
+            cited = labels[cid]
+            link = chip(cid, cited.label, cited.instrument_title)
+            pieces.append(f'<span class="cite-nowrap">{link}{tail}</span>')
             cursor = end + len(tail)
     pieces.append(html.escape(text[cursor:], quote=False))
     return "".join(pieces)
@@ -137,12 +145,13 @@ def answer_html(answer: Answer) -> str:
     if not answer.abstained:
         notices = "".join(notice(message) for message in answer.notices)
         return notices + with_chips(answer.answer, answer.citations)
-    related = " ".join(chip(c.clause_id, c.label) for c in answer.related)
+    related = " ".join(chip(c.clause_id, c.label, c.instrument_title) for c in answer.related)
     nearest = f"<p>Nearest clauses: {related}</p>" if related else ""
+    notes = "".join(notice(message) for message in answer.notices)
     return (
-        '<div class="refusal" role="note" aria-label="Not covered by the Recommendation">'
-        '<p class="refusal-banner">⚠ Not covered by the Recommendation</p>'
-        f"<p>{html.escape(answer.answer, quote=False)}</p>{nearest}</div>"
+        '<div class="refusal" role="note" aria-label="Not covered by the text">'
+        '<p class="refusal-banner">⚠ Not covered by the text</p>'
+        f"<p>{html.escape(answer.answer, quote=False)}</p>{nearest}{notes}</div>"
     )
 
 
@@ -151,7 +160,7 @@ def streaming(text: str) -> str:
 
 
 def thinking() -> str:
-    return '<span class="chat-notice">Searching the Recommendation…</span>'
+    return '<span class="chat-notice">Searching the text…</span>'
 
 
 def notice(message: str) -> str:
@@ -166,8 +175,10 @@ def chips_bar(answer: Answer | None) -> str:
     )
     buttons = " ".join(
         f'<button type="button" class="cite-chip" data-clause="{html.escape(c.clause_id)}" '
-        f'title="Open clause {html.escape(c.label)}" '
-        f'aria-label="Open clause {html.escape(c.label)}">{html.escape(c.clause_id)}</button>'
+        f'data-instrument="{html.escape(c.instrument)}" '
+        f'title="Open clause {html.escape(c.label)} ({html.escape(c.instrument_title)})" '
+        f'aria-label="Open clause {html.escape(c.label)} ({html.escape(c.instrument_title)})">'
+        f"{html.escape(c.clause_id)}</button>"
         for c in items
     )
     return f'<div class="chips-bar"><span class="chips-title">{title}</span>{buttons}</div>'
@@ -185,12 +196,19 @@ def clause_panel(clause: Clause, instrument: Instrument, children: list[Clause])
         for child in children
     )
     kids_html = f'<ul class="clause-children">{kids}</ul>' if kids else ""
+    version = (
+        f'<p class="clause-version">{html.escape(instrument.version_notice or instrument.version)}'
+        "</p>"
+        if instrument.version_notice
+        else ""
+    )
     return (
         f'<article class="clause-card" aria-label="Clause {html.escape(clause.clause_id)}">'
         f'<p class="clause-crumbs">{html.escape(crumbs)}</p>'
         f"<h2><span class='cite-chip'>{html.escape(clause.clause_id)}</span> "
         f"{html.escape(heading)}</h2>{context}"
         f'<blockquote class="clause-text">{html.escape(clause.text)}</blockquote>{kids_html}'
+        f"{version}"
         f'<p class="clause-link"><a href="{html.escape(instrument.url)}" target="_blank" '
         f'rel="noopener noreferrer">Official text: {html.escape(instrument.title)} ↗</a></p>'
         "</article>"

@@ -3,7 +3,8 @@
 Because such a key is not a secret, what protects the service is what the key may do, not who
 knows it. A publishable key is accepted only
 
-* on the read-only answer routes (``READ_ONLY_ROUTES``: ask, stream, clauses, search),
+* on the read-only answer routes (``READ_ONLY_ROUTES``: ask, stream, clauses, search,
+  instruments),
 * from a browser page on one of the key's origins (the ``Origin`` header must be on its list),
 * within two rate limits: one per key (all visitors together, so a leaked key cannot drain the
   service) and one per key and client address (so one visitor cannot starve the others).
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from fastapi import Request, status
 
 from assistant.settings import Settings
+from assistant.web.client_address import client_address
 from assistant.web.security import ApiError, RateLimiter, shorten
 
 READ_ONLY_ROUTES = frozenset(
@@ -32,6 +34,7 @@ READ_ONLY_ROUTES = frozenset(
         ("GET", "/v1/clauses"),
         ("GET", "/v1/clauses/{clause_id}"),
         ("GET", "/v1/search"),
+        ("GET", "/v1/instruments"),
     }
 )
 
@@ -86,7 +89,7 @@ class PublishableKeys:
             return None
         self._check_route(request)
         self._check_origin(request, key)
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request, request.app.state.trusted_proxies)
         # Per client first: a visitor over their own limit does not use up everyone's share.
         self._limit(self.per_client, f"{key.client_id}|{address}", "this key from your address")
         self._limit(self.per_key, key.client_id, "this key")

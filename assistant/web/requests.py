@@ -20,7 +20,7 @@ from assistant.answering.types import AnswerEvent, ChatMessage
 from assistant.retrieval.search import IndexNotReady
 from assistant.services import Services
 from assistant.web.schemas import ErrorResponse
-from assistant.web.security import ApiError
+from assistant.web.security import ApiError, shorten
 
 logger = logging.getLogger("assistant.web")
 NO_INDEX = "No index has been built yet"
@@ -52,6 +52,19 @@ def check_question(services: Services, question: str, history: list[ChatMessage]
         raise ApiError(422, exc.code, str(exc)) from exc
 
 
+def check_instruments(services: Services, instruments: list[str] | None) -> None:
+    """Every requested instrument must be one the assistant holds (422 otherwise)."""
+    known = services.corpus.instrument_by_id
+    unknown = [i for i in instruments or [] if i not in known]
+    if unknown:
+        raise ApiError(
+            422,
+            "unknown_instrument",
+            f"Unknown instrument(s) {', '.join(repr(shorten(i)) for i in unknown[:3])}; "
+            f"GET /v1/instruments lists them: {', '.join(known)}.",
+        )
+
+
 @contextmanager
 def answer_errors() -> Iterator[None]:
     """Map the answer service's exceptions to HTTP errors."""
@@ -81,12 +94,15 @@ def index_problem(exc: Exception) -> str:
 
 
 async def open_stream(
-    services: Services, question: str, history: list[ChatMessage]
+    services: Services,
+    question: str,
+    history: list[ChatMessage],
+    instruments: list[str] | None = None,
 ) -> AsyncIterator[AnswerEvent]:
     """Start an answer stream and pull its first event before any byte is sent, so an error
     that happens up front (no index, bad question) still gets a proper status code."""
     with answer_errors():
-        iterator = iter(services.answers.stream(question, history))
+        iterator = iter(services.answers.stream(question, history, instruments))
         first = await run_in_threadpool(next, iterator, None)
 
     async def events() -> AsyncIterator[AnswerEvent]:

@@ -70,6 +70,11 @@ class AskRequest(BaseModel):
     history: list[ChatMessage] = Field(
         default_factory=list, description="Earlier turns, oldest first (user and assistant)."
     )
+    instruments: list[str] | None = Field(
+        None,
+        description="Answer only from these instruments (ids from GET /v1/instruments, e.g. "
+        "'OECD/LEGAL/0449'); by default every instrument, the question deciding which.",
+    )
 
 
 class ClauseOut(BaseModel):
@@ -96,6 +101,30 @@ class ClauseNode(BaseModel):
     children: list[ClauseNode] = Field(default_factory=list)
 
 
+class InstrumentOut(BaseModel):
+    """One instrument the assistant answers from, with the wording it holds."""
+
+    id: str = Field(description="OECD instrument id, e.g. 'OECD/LEGAL/0449'.")
+    title: str
+    short_title: str = ""
+    adopted: str | None = Field(None, description="Date of adoption (ISO 8601).")
+    council_ref: str = ""
+    url: str
+    id_prefix: str = Field(
+        "", description="Prefix of its clause ids ('AI' in 'AI:1.3'); empty for bare ids."
+    )
+    version: str = Field("", description="Which wording the assistant holds.")
+    version_notice: str = Field("", description="Shown with answers that cite it, when set.")
+    clauses: int = Field(description="How many clauses it has.")
+    primary: bool = Field(description="Whether bare clause ids mean this instrument.")
+
+
+class InstrumentList(BaseModel):
+    """The instruments, primary first."""
+
+    instruments: list[InstrumentOut]
+
+
 class InstrumentTree(BaseModel):
     """One instrument and its clauses as a tree, in document order."""
 
@@ -106,7 +135,7 @@ class InstrumentTree(BaseModel):
 
 
 class ClauseTree(BaseModel):
-    """Every instrument in the corpus (today: the Recommendation) with its clause tree."""
+    """Every instrument in the corpus with its clause tree."""
 
     instruments: list[InstrumentTree]
 

@@ -28,6 +28,7 @@ from assistant.web.check_views import check_tab
 EXAMPLES = [
     "How should we justify the funding of a digital project?",
     "What does the Recommendation say about open government data?",
+    "What do the OECD AI Principles say about explaining automated decisions?",
     "Who should be involved in designing a digital government strategy?",
     "How should governments manage digital security risks?",
 ]
@@ -82,6 +83,7 @@ class ChatColumn:
     new_chat: gr.Button
     export: gr.Button
     exported: gr.Code
+    instruments: gr.CheckboxGroup
 
 
 @dataclass
@@ -123,12 +125,23 @@ def chat_column(services: Services) -> ChatColumn:
         question = gr.Textbox(
             label="Your question",
             elem_id="question",
-            placeholder="Ask about the Recommendation, e.g. how to justify the funding "
+            placeholder="Ask about the OECD texts, e.g. how to justify the funding "
             "of a digital project… (Enter to send, Shift+Enter for a new line)",
             lines=1,
             max_lines=6,
             max_length=services.settings.max_question_chars,
             autofocus=True,
+        )
+        choices = [
+            (item.instrument.short_title or item.instrument.title, item.instrument.id)
+            for item in services.corpus.instruments
+        ]
+        instruments = gr.CheckboxGroup(
+            choices,
+            value=[value for _, value in choices],
+            label="Answer from",
+            elem_id="instrument-picker",
+            visible=len(choices) > 1,
         )
         with gr.Row():
             send = gr.Button("Ask", variant="primary", elem_id="send", size="md", scale=2)
@@ -143,14 +156,14 @@ def chat_column(services: Services) -> ChatColumn:
             show_line_numbers=False,
             buttons=["copy", "download"],
         )
-    return ChatColumn(chat, chips, question, send, new_chat, export, exported)
+    return ChatColumn(chat, chips, question, send, new_chat, export, exported, instruments)
 
 
 def clause_column(services: Services) -> ClauseColumn:
     """The clause panel and the browser (a section, then one of its paragraphs or items)."""
     with gr.Column(scale=2, min_width=320):
         panel = gr.HTML(render.panel_intro(), label="Clause text", elem_id="clause-panel")
-        with gr.Accordion("Browse the Recommendation", open=True, elem_id="browser"):
+        with gr.Accordion("Browse the texts", open=True, elem_id="browser"):
             section = gr.Dropdown(
                 section_choices(services),
                 label="Section",
@@ -167,7 +180,7 @@ def wire_chat(ctl: ChatController, page: ChatPage) -> None:
     """Asking (Enter, the button, an example), starting over and exporting."""
     left = page.left
     outputs = [left.chat, left.question, left.chips, page.conversation, page.last_answer]
-    ask_inputs = [left.question, left.chat, page.conversation]
+    ask_inputs = [left.question, left.chat, page.conversation, left.instruments]
     left.question.submit(
         ctl.respond,
         ask_inputs,

@@ -70,7 +70,7 @@ def test_refusal_looks_different_and_suggests_clauses(chat_client: Client) -> No
         "Who won the 1998 football world cup?", [], api_name="/ask"
     )
     reply = text_of(chat[-1])
-    assert 'class="refusal"' in reply and "Not covered by the Recommendation" in reply
+    assert 'class="refusal"' in reply and "Not covered by the text" in reply
     assert "cite-chip" in reply and "Nearest clauses" in chips
 
 
@@ -143,7 +143,7 @@ def test_notices_are_shown_before_the_answer_escaped() -> None:
 
 def test_refusal_html_has_a_banner_and_related_chips() -> None:
     html = render.answer_html(make_answer("Not covered.", abstained=True))
-    assert 'class="refusal"' in html and "Not covered by the Recommendation" in html
+    assert 'class="refusal"' in html and "Not covered by the text" in html
     assert 'data-clause="IV.9.i"' in html
 
 
@@ -154,4 +154,4 @@ def test_markdown_export_uses_footnotes() -> None:
     assert "OECD/LEGAL/0406, <https://legalinstruments.oecd.org/" in markdown
     assert "<script>" not in markdown and "<i>" not in markdown
     refusal = render.answer_markdown(make_answer("Not covered.", abstained=True))
-    assert "Not covered by the Recommendation" in refusal and "Nearest clauses" in refusal
+    assert "Not covered by the text" in refusal and "Nearest clauses" in refusal
