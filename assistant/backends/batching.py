@@ -2,9 +2,10 @@
 
 Encoding sixteen short texts as one batch costs a fraction of sixteen single calls, so under
 load one worker thread takes every question already waiting (up to ``max_batch``) and encodes
-them at once. A question that arrives alone is encoded at once: the worker only waits for
-company (at most ``max_wait_ms``) when others are already queued behind the first, so one
-client is not delayed. The queue is bounded: when it is full, callers block until there is
+them at once. A question that arrives while the encoder is idle is encoded at once by its own
+thread (no hand-over to the worker, so one client is not delayed), taking along any question
+already queued; the worker only waits for company (at most ``max_wait_ms``) when others are
+queued behind the first. The queue is bounded: when it is full, callers block until there is
 room (back-pressure), never piling up unbounded work.
 """
 
@@ -32,6 +33,7 @@ class MicroBatcher:
         self._queue: queue.Queue[tuple[str, Future[Vector]]] = queue.Queue(maxsize=max_queue)
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._encoding = threading.Lock()  # held by whoever runs the encoder
         self.batches = 0  # how many encode calls, and how many texts in them (for tests and
         self.texts = 0  # the benchmark: texts / batches is the mean batch size)
 
@@ -46,9 +48,25 @@ class MicroBatcher:
     def submit(self, text: str, timeout_s: float | None = None) -> Vector:
         """The vector of ``text``; blocks while the queue is full (back-pressure)."""
         self._ensure_worker()
+        if self._encoding.acquire(blocking=False):  # idle: encode here, now
+            try:
+                batch = [(text, Future[Vector]()), *self._drain(self.max_batch - 1)]
+                self._encode_batch(batch)
+            finally:
+                self._encoding.release()
+            return batch[0][1].result()
         future: Future[Vector] = Future()
         self._queue.put((text, future), timeout=timeout_s)
         return future.result(timeout=timeout_s)
+
+    def _drain(self, most: int) -> list[tuple[str, Future[Vector]]]:
+        taken: list[tuple[str, Future[Vector]]] = []
+        while len(taken) < most:
+            try:
+                taken.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return taken
 
     def _take_batch(self) -> list[tuple[str, Future[Vector]]]:
         batch = [self._queue.get()]
@@ -72,14 +90,19 @@ class MicroBatcher:
     def _run(self) -> None:
         while True:
             batch = self._take_batch()
-            texts = [text for text, _ in batch]
-            try:
-                vectors = self._encode(texts)
-            except BaseException as exc:  # every waiting caller gets the error, none hangs
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            self.batches += 1
-            self.texts += len(texts)
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(list(vector))
+            with self._encoding:
+                batch += self._drain(self.max_batch - len(batch))
+                self._encode_batch(batch)
+
+    def _encode_batch(self, batch: list[tuple[str, Future[Vector]]]) -> None:
+        texts = [text for text, _ in batch]
+        try:
+            vectors = self._encode(texts)
+        except BaseException as exc:  # every waiting caller gets the error, none hangs
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        self.batches += 1
+        self.texts += len(texts)
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(list(vector))
