@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -24,6 +25,9 @@ SCALING_NOTE = (
 # Longer than common clients' idle keep-alive (httpx: 5 s), so the server does not close a
 # connection a client is about to reuse.
 KEEP_ALIVE_S = 30
+# The app reads X-Forwarded-For itself, from ASSISTANT_TRUSTED_PROXIES only; uvicorn's own
+# proxy handling (on by default, trusting 127.0.0.1) would rewrite the address before it.
+SERVER_OPTIONS: dict[str, Any] = {"timeout_keep_alive": KEEP_ALIVE_S, "proxy_headers": False}
 
 
 def factory() -> FastAPI:
@@ -50,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     if args.workers <= 1:
-        uvicorn.run(factory(), host=args.host, port=args.port, timeout_keep_alive=KEEP_ALIVE_S)
+        uvicorn.run(factory(), host=args.host, port=args.port, **SERVER_OPTIONS)
         return
     from assistant.services import Services
 
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         app_dir=str(Path(__file__).resolve().parent),
-        timeout_keep_alive=KEEP_ALIVE_S,
+        **SERVER_OPTIONS,
     )
 
 

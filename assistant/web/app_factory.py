@@ -25,6 +25,7 @@ from assistant.services import Services
 from assistant.version import package_version
 from assistant.web import api, openai_compat
 from assistant.web.audit import AuditLog, hide_query_strings_in_access_log
+from assistant.web.client_address import parse_networks
 from assistant.web.middleware import BodySizeLimit, SecurityHeaders
 from assistant.web.publishable import PublishableKeys
 from assistant.web.requests import index_message
@@ -212,6 +213,7 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     )
     app.state.services = services
     app.state.api_keys, app.state.rate_limiter = build_security(settings)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.publishable_keys = PublishableKeys(settings)
     app.state.logger = logger
     app.state.audit = AuditLog(settings.audit_log) if settings.audit_log else None

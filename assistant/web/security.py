@@ -1,9 +1,10 @@
-"""API keys and the per-key rate limit: the guard in front of every ``/v1`` route.
+"""API keys and the per-key rate limits: the guard in front of every ``/v1`` route.
 
 Keys come from settings (the environment), are compared in constant time and are never logged or
-echoed: a request is identified by a short hash of its key, or by the client address when no keys
-are configured. The limiter lives in the app built by ``create_app`` (not in this module), so two
-apps in one process, e.g. in tests, never share buckets. The request-size limit and security
+echoed: a request is identified by a short hash of its key (each key may have its own limit), or
+by the client address when no keys are configured (behind a trusted proxy, the address it
+forwards). The limiter lives in the app built by ``create_app`` (not in this module), so two apps
+in one process, e.g. in tests, never share buckets. The request-size limit and security
 headers are in ``web.middleware``; the audit log and the access-log filter in ``web.audit``.
 """
 
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.settings import Settings
+from assistant.settings import Settings, secret_key_value
+from assistant.web.client_address import client_address
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -40,10 +42,20 @@ class ApiError(HTTPException):
 
 
 class ApiKeys:
-    """The configured keys; with none configured the API is open (local use)."""
+    """The configured keys, each with its own rate limit or None (the default); with none
+    configured the API is open (local use)."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], limits: dict[str, int] | None = None) -> None:
         self._keys = [key.encode() for key in keys if key]
+        self._limits = {self._client_id(key.encode()): n for key, n in (limits or {}).items()}
+
+    @staticmethod
+    def _client_id(key: bytes) -> str:
+        return "key:" + hashlib.sha256(key).hexdigest()[:12]
+
+    def limit_of(self, client: str) -> int | None:
+        """The key's own requests per minute, or None for the default."""
+        return self._limits.get(client)
 
     @property
     def enabled(self) -> bool:
@@ -60,7 +72,7 @@ class ApiKeys:
             matched |= hmac.compare_digest(candidate, key)
         if not matched:
             return None
-        return "key:" + hashlib.sha256(candidate).hexdigest()[:12]
+        return self._client_id(candidate)
 
 
 @dataclass
@@ -78,17 +90,17 @@ class RateLimiter:
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def acquire(self, client: str) -> float:
-        """Take one token; 0.0 when allowed, else the seconds until a token is free."""
+    def acquire(self, client: str, per_minute: int | None = None) -> float:
+        """Take one token from ``client``'s bucket (of ``per_minute``, default the limiter's);
+        0.0 when allowed, else the seconds until a token is free."""
         now = self.clock()
-        rate = self.per_minute / 60.0
+        size = float(per_minute or self.per_minute)
+        rate = size / 60.0
         with self._lock:
             bucket = self._buckets.get(client)
             if bucket is None:
-                bucket = self._buckets[client] = _Bucket(float(self.per_minute), now)
-            bucket.tokens = min(
-                float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate
-            )
+                bucket = self._buckets[client] = _Bucket(size, now)
+            bucket.tokens = min(size, bucket.tokens + (now - bucket.updated) * rate)
             bucket.updated = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
@@ -131,15 +143,15 @@ def guard(
                 headers={"WWW-Authenticate": "Bearer"},
             )
     else:
-        client = "ip:" + (request.client.host if request.client else "unknown")
-    wait = limiter.acquire(client)
+        client = "ip:" + client_address(request, request.app.state.trusted_proxies)
+    per_minute = keys.limit_of(client) or limiter.per_minute
+    wait = limiter.acquire(client, per_minute)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise ApiError(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "rate_limited",
-            f"Too many requests: the limit is {limiter.per_minute} per minute. "
-            f"Retry in {seconds} s.",
+            f"Too many requests: the limit is {per_minute} per minute. Retry in {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
     request.state.client_id = client
@@ -153,6 +165,8 @@ def shorten(text: str, limit: int = 80) -> str:
 
 
 def build_security(settings: Settings) -> tuple[ApiKeys, RateLimiter]:
-    """The key set and limiter for one app, from settings."""
-    keys = ApiKeys([key.get_secret_value() for key in settings.api_keys])
+    """The key set (with each key's own limit) and limiter for one app, from settings."""
+    configured = [secret_key_value(key) for key in settings.api_keys]
+    limits = {key: limit for key, limit in configured if limit is not None}
+    keys = ApiKeys([key for key, _ in configured], limits)
     return keys, RateLimiter(settings.rate_limit_per_minute)
