@@ -91,15 +91,21 @@ def chroma_command(path: Path, port: int) -> list[str]:
 
 @contextmanager
 def running(
-    command: list[str], env: dict[str, str], ready_path: str, port: int, log: Path
+    command: list[str],
+    env: dict[str, str],
+    ready_path: str,
+    port: int,
+    log: Path,
+    cwd: Path = PROJECT_ROOT,
 ) -> Iterator[Server]:
-    """Start ``command``, wait until ``GET ready_path`` answers 200, yield, always stop it."""
+    """Start ``command`` in ``cwd``, wait until ``GET ready_path`` answers 200, yield, always
+    stop it."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         started = time.perf_counter()
         process = subprocess.Popen(
             command,
-            cwd=PROJECT_ROOT,
+            cwd=cwd,
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
