@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from servers import serve
@@ -130,3 +131,29 @@ def test_clause_browser_and_export(page) -> None:  # type: ignore[no-untyped-def
     page.wait_for_function(
         "() => document.querySelector('#export-markdown').innerText.includes('Not covered')"
     )
+
+
+def test_an_ai_question_shows_its_instrument_on_the_chip_the_panel_and_the_export(
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    ask(page, "What do the OECD AI Principles say about explaining AI decisions to people?")
+    chip = page.locator("#chat .cite-chip").last
+    clause_id = unquote((chip.get_attribute("href") or "").removeprefix("?clause="))
+    assert clause_id.startswith("AI:")  # the id names its instrument
+    assert "(Artificial Intelligence)" in (chip.get_attribute("title") or "")
+    assert "22 May 2019" in page.locator("#chat .message-row").last.inner_text()  # the notice
+    chip.click()
+    page.wait_for_function(
+        "id => (document.querySelector('#clause-panel h2')?.innerText || '').includes(id)",
+        arg=clause_id,
+    )
+    panel = page.inner_text("#clause-panel")
+    assert "OECD/LEGAL/0449" in panel and "Artificial Intelligence" in panel
+    assert "amendments are not in the text" in panel
+    page.click("#export-button")
+    page.wait_for_function(
+        "id => document.querySelector('#export-markdown').innerText.includes(id)", arg=clause_id
+    )
+    exported = page.inner_text("#export-markdown")
+    assert "OECD/LEGAL/0449 (Artificial Intelligence)" in exported
+    assert "amendments not included" in exported
