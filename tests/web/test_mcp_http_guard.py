@@ -71,6 +71,7 @@ def test_a_secret_key_reaches_the_tools(keyed: TestClient) -> None:
         "search_clauses",
         "get_clause",
         "ask",
+        "check_text",
     }
 
 
