@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -83,3 +84,28 @@ def test_bad_input_exits_2_with_a_message(
     result = runner.invoke(app, args, input=stdin, terminal_width=200)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_long_drafts_get_a_progress_bar_and_short_or_json_ones_do_not(
+    fake_index: Services,
+) -> None:
+    engine = fake_index.attribution
+    seen: list[tuple[int, int]] = []
+    original = engine.check_text
+
+    def spy(text: str, progress: Any = None) -> Any:
+        def record(done: int, total: int) -> None:
+            seen.append((done, total))
+            progress(done, total)
+
+        return original(text, record if progress else None)
+
+    long_draft = "Governments should reinforce project management skills.\n" * 30
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "check_text", spy)
+        check_commands.run_check(engine, long_draft, quiet=False)
+        assert seen[-1] == (30, 30)
+        seen.clear()
+        check_commands.run_check(engine, long_draft, quiet=True)  # --json: no bar
+        check_commands.run_check(engine, "One sentence.", quiet=False)
+        assert seen == []
