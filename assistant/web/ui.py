@@ -222,7 +222,11 @@ def build_ui(services: Services, audit: AuditLog | None = None) -> gr.Blocks:
     """The chat page; built once per app (about a second), served to every visitor."""
     ctl = ChatController(services, audit)
     title = services.corpus.primary.title
-    with gr.Blocks(title=f"{title} — cited assistant", analytics_enabled=False) as blocks:
+    # Files the page serves (the check tab's reports, exports) are copied into Gradio's cache:
+    # removed after an hour, since a pasted draft may be confidential.
+    with gr.Blocks(
+        title=f"{title} — cited assistant", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as blocks:
         conversation = gr.State([])
         last_answer = gr.State(None)
         gr.HTML(render.header(services.corpus.primary), elem_id="page-header")
