@@ -171,15 +171,9 @@ class Settings(BaseSettings):
         "learned router's probability), and from another only when its evidence trails by "
         "less than this.",
     )
-    instrument_router_weight: float = Field(
-        0.1, ge=0.0, le=1.0, description="Weight of the learned instrument router's probability."
-    )
+    instrument_router_weight: float = Field(0.1, ge=0.0, le=1.0, description="Router's weight.")
     instrument_primary_bias: float = Field(
-        0.03,
-        ge=0.0,
-        le=1.0,
-        description="Added to the primary instrument's evidence: a question that could be about "
-        "either instrument is answered from the one the assistant is first of all for.",
+        0.03, ge=0.0, le=1.0, description="Added to the primary instrument's evidence."
     )
     abstain_lexical_score: float = Field(
         12.0,

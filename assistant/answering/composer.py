@@ -111,6 +111,8 @@ class Composer:
         stem = COUNCIL_VERB_RE.sub("", clause.context).rstrip(": ")
         if " should" not in stem:
             stem = re.sub(r"\bgovernments\b", "governments should", stem, count=1)
+        if " should" not in stem:
+            return ""  # 'ADOPTS the following principles:' names no one the paragraph continues
         return _upper_first(stem)
 
     def _framed(self, prefix: str, body: str) -> str:

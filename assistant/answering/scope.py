@@ -146,7 +146,8 @@ class ScopeGuard:
         words: set[str] = set()
         texts = [c.text for c in self.corpus.clauses] + [c.heading for c in self.corpus.clauses]
         for item in self.corpus.instruments:
-            texts += [item.instrument.title, item.instrument.id, item.instrument.council_ref]
+            meta = item.instrument
+            texts += [meta.title, meta.short_title, meta.id, meta.council_ref, *meta.aliases]
         texts += list(self.corpus.glossary)
         texts += [q for c in self.corpus.clauses for q in self.corpus.paraphrases(c)]
         for text in texts:
@@ -224,8 +225,9 @@ class ScopeGuard:
     def phrases_text(self) -> str:
         """All corpus wording in lower case, to look multi-word names up as phrases."""
         texts = [c.text for c in self.corpus.clauses] + [c.heading for c in self.corpus.clauses]
-        texts += [item.instrument.title for item in self.corpus.instruments]
-        return " ".join(re.sub(r"\s+", " ", t.lower()) for t in texts)
+        for item in self.corpus.instruments:
+            texts += [item.instrument.title, item.instrument.short_title, *item.instrument.aliases]
+        return " | ".join(re.sub(r"\s+", " ", t.lower()) for t in texts)
 
     def unknown_names(self, question: str) -> list[str]:
         """Proper names / acronyms in the question that appear nowhere in the corpus."""

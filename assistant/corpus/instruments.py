@@ -87,6 +87,7 @@ class Corpus:
             instruments.append(item)
         if not instruments:
             raise CorpusError(f"No instrument (*.toml with a text file) in {directory}.")
+        _check_prefixes([item.instrument for item in instruments])
         glossary_path = directory / GLOSSARY_FILE
         glossary: dict[str, list[str]] = {}
         if glossary_path.exists():
@@ -144,6 +145,23 @@ class Corpus:
         for item in self.instruments:
             found.extend(related_instruments(item.clauses, item.instrument.council_ref))
         return found
+
+
+def _check_prefixes(instruments: list[Instrument]) -> None:
+    """Bare ids belong to the first instrument; every other one needs an id_prefix of its own,
+    so that no citation can be read as another instrument's clause."""
+    seen: dict[str, str] = {}
+    for position, meta in enumerate(instruments):
+        if position > 0 and not meta.id_prefix:
+            raise CorpusError(
+                f"{meta.id} needs an id_prefix in its metadata (such as 'AI'): bare clause ids "
+                f"belong to {instruments[0].id}."
+            )
+        if meta.id_prefix in seen:
+            raise CorpusError(
+                f"{meta.id} has the id_prefix {meta.id_prefix!r} of {seen[meta.id_prefix]}."
+            )
+        seen[meta.id_prefix] = meta.id
 
 
 def _load_instrument(meta_path: Path, digest: hashlib._Hash) -> InstrumentText:

@@ -7,8 +7,8 @@ details, and the parser takes both shapes seen so far:
 - paragraphs numbered across sections with a bold title ("9. **Develop clear business cases**
   ...", id ``IV.9``) or numbered by principle ("1.3. Transparency and explainability" on a line
   of its own, then the body; id ``1.3``);
-- items as "i) ..." / "- ii) ..." or "a) ..." / "i. ..."; items straight under a section
-  ("INSTRUCTS the Committee: a) ...") belong to the section (``VIII.a``);
+- items as "i) ..." / "- ii) ..." / "(i) ..." or "a) ..." / "(a) ..." / "i. ..."; items
+  straight under a section ("INSTRUCTS the Committee: a) ...") belong to the section (``VIII.a``);
 - sections with their numeral ("II. RECOMMENDS") or without it: an operative paragraph that opens
   with a capitalised verb (AGREES, INVITES, INSTRUCTS) takes the numeral after the section
   before it, as the official numbering does;
@@ -35,7 +35,7 @@ SECTION_RE = re.compile(r"^(?P<num>[IVXL]+)\.\s+(?P<text>[A-Z][A-Z]{2,}\b.*)$")
 UNNUMBERED_SECTION_RE = re.compile(r"^(?P<verb>[A-Z]{4,})(?:\s+[A-Z]{2,})*\s+(?P<rest>[a-z].*)$")
 PARAGRAPH_RE = re.compile(r"^(?P<num>\d{1,3}(?:\.\d{1,2})?)\.\s+(?P<text>\S.*)$")
 SUBITEM_RE = re.compile(
-    r"^(?:[-*•]\s*)?(?:(?P<num>[ivxl]+)[.)]|(?P<letter>[a-h])\))\s+(?P<text>\S.*)$"
+    r"^(?:[-*•]\s*)?\(?(?:(?P<num>[ivxl]+)[.)]|(?P<letter>[a-h])\))\s+(?P<text>\S.*)$"
 )
 DEFINITION_RE = re.compile(
     r"^[-*•‒–—]\s*(?:\*\*(?P<term>[^*]+)\*\*\s*(?P<rest>.*)"

@@ -132,11 +132,23 @@ def expected_split(key: str) -> Split:
 
 @lru_cache(maxsize=4)
 def canonical_ids(corpus_dir: Path = PROJECT_ROOT / "corpus") -> frozenset[str]:
-    """Clause ids of every instrument, read from the corpus the same way the evaluation runners
-    do, minus the 'background'/'preamble' containers, which are not citable. Taken from the
-    corpus rather than written out so the bank cannot drift from what the assistant cites."""
+    """Clause ids of the primary instrument, read from the corpus the same way the evaluation
+    runners do, minus the 'background'/'preamble' containers, which are not citable. Taken from
+    the corpus rather than written out so the bank cannot drift from what the assistant cites."""
+    return citable_ids(corpus_dir, primary_only=True)
+
+
+def citable_ids(
+    corpus_dir: Path = PROJECT_ROOT / "corpus", primary_only: bool = False
+) -> frozenset[str]:
+    """Citable clause ids of every instrument (or of the primary one alone)."""
     corpus = Corpus.load(corpus_dir)
-    return frozenset(c.clause_id for c in corpus.clauses if c.kind != ClauseKind.CONTAINER)
+    return frozenset(
+        c.clause_id
+        for c in corpus.clauses
+        if c.kind != ClauseKind.CONTAINER
+        and (not primary_only or c.instrument_id == corpus.primary.id)
+    )
 
 
 def _norm(text: str) -> str:
@@ -215,7 +227,9 @@ def load_bank(path: Path = BANK_PATH, known_ids: frozenset[str] | None = None) -
         raise BankError(f"Bank file {path} does not exist.")
     errors: list[str] = []
     parsed = _parse_lines(path, errors)
-    _check_lines(path, parsed, canonical_ids() if known_ids is None else known_ids, errors)
+    if known_ids is None:  # the first bank is about the primary instrument alone
+        known_ids = canonical_ids() if path == BANK_PATH else citable_ids()
+    _check_lines(path, parsed, known_ids, errors)
     if not parsed and not errors:
         errors.append(f"{path.name}: holds no item")
     if errors:

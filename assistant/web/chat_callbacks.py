@@ -41,17 +41,14 @@ class ChatController:
         conversation: list[dict[str, str]],
         instruments: list[str] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer into the chat; yields (chat, textbox, chips, conversation, answer).
-        ``instruments``: the picker's choice (all of them, or none ticked, means no limit)."""
+        """Stream one answer into the chat (from the picker's ``instruments``); yields (chat,
+        textbox, chips, conversation, answer)."""
         question = (question or "").strip()
         if not question:
             yield chat, "", gr.skip(), conversation, gr.skip()
             return
         chat = [*chat, {"role": "user", "content": render.user_text(question)}]
-        history = [ChatMessage.model_validate(m) for m in conversation]
-        history = (
-            history[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
-        )
+        history = self._history(conversation)
         try:
             check_request(question, history, self.settings)
         except RequestRejected as exc:
@@ -62,9 +59,7 @@ class ChatController:
         yield chat, "", render.chips_bar(None), conversation, gr.skip()
         streamed, answer = "", None
         try:
-            known = self.services.corpus.instrument_by_id
-            chosen = [i for i in instruments or [] if i in known]
-            for event in self.services.answers.stream(question, history, chosen or None):
+            for event in self.services.answers.stream(question, history, self._known(instruments)):
                 if event.type == "delta" and event.text:
                     streamed += event.text
                     chat[-1] = {"role": "assistant", "content": render.streaming(streamed)}
@@ -94,12 +89,19 @@ class ChatController:
         if self.audit is not None:
             self.audit.record("web", "web", answer)
         chat[-1] = {"role": "assistant", "content": render.answer_html(answer)}
-        conversation = [
-            *conversation,
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.answer},
-        ]
+        conversation = [*conversation, *_turns(question, answer.answer)]
         yield chat, "", render.chips_bar(answer), conversation, answer.model_dump(mode="json")
+
+    def _history(self, conversation: list[dict[str, str]]) -> list[ChatMessage]:
+        """The turns a follow-up is read against (the latest ones, as the settings allow)."""
+        turns = self.settings.max_history_turns
+        history = [ChatMessage.model_validate(m) for m in conversation]
+        return history[-turns:] if turns else []
+
+    def _known(self, instruments: list[str] | None) -> list[str] | None:
+        """The picker's ticked instruments; none (or an unknown value) means no limit."""
+        known = self.services.corpus.instrument_by_id
+        return [i for i in instruments or [] if i in known] or None
 
     def show_clause(self, clause_id: str | None) -> str:
         corpus = self.services.corpus
@@ -131,6 +133,11 @@ class ChatController:
             text = "Ask a question first: the latest answer is exported here."
             return gr.update(value=text, visible=True)
         return gr.update(value=answer_markdown(Answer.model_validate(answer)), visible=True)
+
+
+def _turns(question: str, answer: str) -> list[dict[str, str]]:
+    """The question and its answer, as the conversation keeps them for follow-ups."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
 
 def descendants(corpus: Any, clause: Any) -> list[Any]:

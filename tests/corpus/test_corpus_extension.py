@@ -48,7 +48,7 @@ def test_dropped_instrument_is_parsed_with_its_metadata(tmp_path: Path, suffix: 
         "OECD/LEGAL/0449",
         "OECD/LEGAL/9999",
     ]
-    lens = corpus.get("II.1.ii", "OECD/LEGAL/9999")
+    lens = corpus.get("LH:II.1.ii", "OECD/LEGAL/9999")
     assert lens is not None and lens.text.endswith("spare lenses stored on site;")
     assert corpus.get("II.1.ii").instrument_id == "OECD/LEGAL/0406"  # bare ids: the primary
     assert corpus.instrument_by_id["OECD/LEGAL/9999"].council_ref == "C(2020)1"
@@ -72,4 +72,4 @@ def test_reingestion_indexes_the_new_instrument(tmp_path: Path) -> None:
     report = services.index.build(progress=False)
     assert report.rebuilt and report.manifest.vectors > report.clauses
     hits = services.search.search("how fast must a broken lighthouse lens be replaced?", 3)
-    assert hits[0].clause.key == "OECD/LEGAL/9999#II.1.ii"
+    assert hits[0].clause.key == "OECD/LEGAL/9999#LH:II.1.ii"
