@@ -90,6 +90,7 @@ def _start(stack: ExitStack, system: System, data_dir: Path, logs: Path, tag: st
 
 
 def measure(systems: list[System], args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    run = _run_info(args)  # the load before anything starts
     items = distinct_questions()
     results: dict[str, dict[str, Any]] = {s.name: {"levels": []} for s in systems}
     logs = args.out / "logs"
@@ -117,7 +118,7 @@ def measure(systems: list[System], args: argparse.Namespace, work: Path) -> dict
                 print(f"  {name} c{level}: {result.as_dict()}", flush=True)
         for name, server in servers.items():
             results[name]["peak_rss_mb"] = round(server.peak_rss_mb(), 1)
-    return {"systems": results, "questions": len(items), "run": _run_info(args)}
+    return {"systems": results, "questions": len(items), "run": run}
 
 
 def _run_info(args: argparse.Namespace) -> dict[str, Any]:
