@@ -165,6 +165,8 @@ class Composer:
             return self._subitem(sub, first=False)  # the item says it all on its own
         prefix = self._stem_prefix(paragraph)
         lead = paragraph.text.rstrip().rstrip(":")
+        if paragraph.kind == ClauseKind.SECTION:  # items straight under 'INSTRUCTS ...:'
+            prefix, lead = "", self._council_act(paragraph)
         parts = sentences(sub.text) or [sub.text]
         body = f"{self._framed(prefix, lead)} {parts[0].rstrip(';.,')}"
         return [ComposedSentence(body, sub.clause_id)] + [
@@ -186,14 +188,10 @@ class Composer:
         if clause.kind == ClauseKind.PREAMBLE:
             return [self._preamble(clause, question)]
         if clause.kind == ClauseKind.SECTION:
-            verb_match = COUNCIL_VERB_RE.match(clause.text)
-            verb = verb_match.group("verb") if verb_match else ""
-            rest = clause.text[verb_match.end("verb") :].strip() if verb_match else clause.text
-            subject = self.phrases.section_subject
-            rest = rest.rstrip(":")
-            if rest.endswith((" which", " should")):
-                rest += " " + self.phrases.section_lead_in
-            return [ComposedSentence(f"{subject} {verb.lower()} {rest}", clause.clause_id)]
+            text = self._council_act(clause)
+            if text.endswith((" which", " should")):
+                text += " " + self.phrases.section_lead_in
+            return [ComposedSentence(text, clause.clause_id)]
         if clause.kind == ClauseKind.BACKGROUND:
             return [
                 ComposedSentence(s, clause.clause_id)
@@ -202,6 +200,13 @@ class Composer:
         return [
             ComposedSentence(s, clause.clause_id) for s in (sentences(clause.text) or [clause.text])
         ]
+
+    def _council_act(self, section: Clause) -> str:
+        """'INSTRUCTS the Committee ...:' -> 'The Council instructs the Committee ...'."""
+        verb_match = COUNCIL_VERB_RE.match(section.text)
+        verb = verb_match.group("verb") if verb_match else ""
+        rest = section.text[verb_match.end("verb") :].strip() if verb_match else section.text
+        return f"{self.phrases.section_subject} {verb.lower()} {rest.rstrip(':')}"
 
     def _preamble(self, clause: Clause, question: str) -> ComposedSentence:
         named = self._named_related(clause, question)
