@@ -145,7 +145,8 @@ def test_a_reranker_plugs_in_between_retrieval_and_the_decision(
     answers = services.answers
     answers.steps = replace(answers.steps, rerankers=(only_the_monitoring_clause,))
     answer = answers.ask(
-        "Who monitors the implementation of the Digital Government Strategies Recommendation?"
+        "Who monitors the implementation and reports to the Council?",
+        instruments=["OECD/LEGAL/0406"],
     )
     assert seen and seen[0] > 1
     assert [c.clause_id for c in answer.citations] == ["VIII"]
