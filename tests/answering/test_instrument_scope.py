@@ -1,0 +1,97 @@
+"""Which instrument answers (unit tests on the real corpus, no model: hits are built by hand and
+the router is a fixed stand-in, as the names say)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answering.instrument_router import InstrumentRouter
+from assistant.answering.instrument_scope import InstrumentFocus, InstrumentScope
+from assistant.answering.types import ChatMessage
+from assistant.corpus.instruments import Corpus
+from assistant.corpus.records import ScoredClause
+from assistant.settings import PROJECT_ROOT
+
+DG, AI = "OECD/LEGAL/0406", "OECD/LEGAL/0449"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus.load(PROJECT_ROOT / "corpus")
+
+
+def hit(corpus: Corpus, clause_id: str, dense: float) -> ScoredClause:
+    clause = corpus.get(clause_id)
+    assert clause is not None
+    return ScoredClause(clause=clause, score=dense, dense=dense, matched_by=["dense"])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does OECD/LEGAL/0449 say about robustness?", (AI,)),
+        ("Does the AI Recommendation mention SMEs?", (AI,)),
+        ("What does the 2014 Recommendation say about business cases?", (DG,)),
+        ("Compare the Digital Government Recommendation and the OECD AI Principles", (DG, AI)),
+        ("How should governments justify digital projects?", None),
+    ],
+)
+def test_a_named_instrument_answers(corpus: Corpus, question: str, expected: object) -> None:
+    assert InstrumentScope(corpus, 0.05).focus(question).instruments == expected
+
+
+def test_the_conversation_decides_the_other_and_the_same_one(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, 0.05)
+    about_ai = [
+        ChatMessage(role="user", content="What about transparency?"),
+        ChatMessage(role="assistant", content="AI Actors should commit to transparency [AI:1.3]."),
+    ]
+    assert scope.focus("And what does the other Recommendation say?", about_ai).instruments == (DG,)
+    assert scope.focus("Does the Recommendation say more on it?", about_ai).instruments == (AI,)
+    assert scope.focus("ok and the other one?", about_ai).instruments is None  # a list item
+    assert scope.focus("Anything on SMEs?", about_ai, requested=[DG]).instruments == (DG,)
+
+
+def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, margin=0.05)
+    hits = [hit(corpus, "AI:1.5", 0.70), hit(corpus, "II.1.ii", 0.60), hit(corpus, "AI:1.3", 0.5)]
+    kept = scope.keep_best("q", hits, InstrumentFocus(None))
+    assert [h.clause.clause_id for h in kept] == ["AI:1.5", "AI:1.3"]
+    close = [hit(corpus, "AI:1.5", 0.70), hit(corpus, "II.1.ii", 0.68)]
+    assert len(scope.keep_best("q", close, InstrumentFocus(None))) == 2
+    biased = InstrumentScope(corpus, margin=0.0, primary_bias=0.03)
+    assert [
+        h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))
+    ] == [DG]
+    named = scope.keep_best("q", hits, InstrumentFocus((AI, DG), "named"))
+    assert len(named) == 3  # a named focus was applied by the search already
+
+
+class FixedEmbeddings:
+    """Stand-in for the model in this unit test: every question is the same vector."""
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+
+def test_the_router_tips_a_close_call(corpus: Corpus) -> None:
+    """A stand-in router sure the question is about AI outweighs a slightly better 0406 clause."""
+    router = InstrumentRouter((DG, AI), np.array([[-4.0, 0.0], [4.0, 0.0]]), np.zeros(2))
+    scope = InstrumentScope(corpus, 0.0, router, FixedEmbeddings(), router_weight=0.1)  # type: ignore[arg-type]
+    hits = [hit(corpus, "II.1.ii", 0.66), hit(corpus, "AI:1.5", 0.62)]
+    assert [h.clause.instrument_id for h in scope.keep_best("q", hits, InstrumentFocus(None))] == [
+        AI
+    ]
+
+
+def test_refusals_name_the_instruments_from_their_metadata(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, 0.05)
+    assert scope.describe((AI,)) == "the Recommendation on Artificial Intelligence"
+    assert scope.describe() == (
+        "the Recommendation on Digital Government Strategies or "
+        "the Recommendation on Artificial Intelligence"
+    )
+    notices = scope.version_notices("What changed in the 2024 revision?", [], InstrumentFocus(None))
+    assert len(notices) == 1 and "22 May 2019" in notices[0]
+    assert scope.version_notices("What is e-government?", [DG], InstrumentFocus(None)) == []
