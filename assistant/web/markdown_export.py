@@ -96,6 +96,10 @@ CSS = """
 .clause-children { margin: 0.5em 0; padding-left: 1.1em; }
 .clause-link { font-size: 0.9em; }
 .clause-version { font-size: 0.85em; color: #92400e; margin: 0.3em 0; }
+#instrument-picker label.selected, #instrument-picker label:has(input:checked) {
+  background: #1d4ed8 !important; }
+#instrument-picker label.selected span, #instrument-picker label:has(input:checked) span {
+  color: #fff !important; }
 .site-header h1 { font-size: 1.35em; margin: 0.1em 0; }
 .site-header p { margin: 0.1em 0 0.4em 0; color: #475569; }
 """

@@ -86,6 +86,15 @@ def synthesize_text(template: str, pool: list[str], seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _letters(number: int) -> str:
+    """1 -> 'A', 26 -> 'Z', 27 -> 'AA': an id prefix of capital letters for each copy."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _metadata(number: int) -> str:
     return "\n".join(
         [
@@ -95,6 +104,7 @@ def _metadata(number: int) -> str:
             "adopted = 2014-07-15",
             f'council_ref = "C(2099){number}"',
             f'url = "https://example.invalid/synthetic/{number:04d}"',
+            f'id_prefix = "S{_letters(number)}"',  # every instrument after the first has one
             'language = "en"',
             'kind = "recommendation"',
             "",

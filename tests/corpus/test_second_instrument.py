@@ -3,6 +3,7 @@ instrument: every clause of its own numbering, word for word, under ids that car
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -15,12 +16,9 @@ from assistant.corpus.references import resolve_references
 from assistant.settings import PROJECT_ROOT
 
 AI = "OECD/LEGAL/0449"
-SOURCE = (
-    PROJECT_ROOT.parent
-    / "shared"
-    / "corpus-source"
-    / ("oecd-legal-0449-artificial-intelligence-2019.txt")
-)
+SHARED_SOURCE = PROJECT_ROOT.parent / "shared" / "corpus-source"
+SHARED_SOURCE = SHARED_SOURCE / "oecd-legal-0449-artificial-intelligence-2019.txt"
+SOURCE = PROJECT_ROOT / "corpus" / "oecd-legal-0449.txt"  # the copy, checked byte for byte
 EXPECTED_AI_IDS = (
     ["preamble"] + [f"preamble.{n}" for n in range(1, 13)]
     + ["I", "I.ai-system", "I.ai-system-lifecycle", "I.ai-knowledge", "I.ai-actors",
@@ -53,6 +51,13 @@ def test_every_clause_of_its_own_numbering_with_the_prefix(ai: InstrumentText) -
     parents = {c.clause_id: c.parent_id for c in ai.clauses}
     assert parents["AI:1.3.ii"] == "AI:1.3" and parents["AI:VIII.d"] == "AI:VIII"
     assert parents["AI:I.stakeholders"] == "AI:I" and parents["AI:2.4"] == "AI:V"
+
+
+def test_the_copy_is_the_source_byte_for_byte(corpus: Corpus) -> None:
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    assert digest == corpus.instrument_by_id[AI].source_sha256
+    if SHARED_SOURCE.exists():  # beside the repository on the machines that have it
+        assert SHARED_SOURCE.read_bytes() == SOURCE.read_bytes()
 
 
 def test_every_clause_matches_the_source_word_for_word(ai: InstrumentText) -> None:

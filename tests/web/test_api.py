@@ -390,7 +390,12 @@ def test_app_py_serves_on_loopback_7860_by_default(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
     entry.main([])
     app, options = calls[0]
-    assert options == {"host": "127.0.0.1", "port": 7860, "timeout_keep_alive": entry.KEEP_ALIVE_S}
+    assert options == {
+        "host": "127.0.0.1",
+        "port": 7860,
+        "timeout_keep_alive": entry.KEEP_ALIVE_S,
+        "proxy_headers": False,  # client addresses come from the trusted-proxy setting only
+    }
     assert entry.KEEP_ALIVE_S > 5  # longer than httpx's idle keep-alive: no reuse race
     assert isinstance(app, FastAPI)
     served = TestClient(app)
