@@ -44,10 +44,9 @@ SAME_RE = re.compile(
 
 @dataclass(frozen=True)
 class InstrumentFocus:
-    """The instruments a question may be answered from, and why (for the receipt's notices)."""
+    """The instruments a question may be answered from."""
 
     instruments: tuple[str, ...] | None  # None: every instrument, the evidence decides
-    reason: str = "evidence"  # "filter", "named", "conversation" or "evidence"
 
 
 class InstrumentScope:
@@ -108,16 +107,16 @@ class InstrumentScope:
         allowed = [i for i in known if not requested or i in requested]
         named = [i for i in self.named(question) if i in allowed]
         if named:
-            return InstrumentFocus(tuple(named), "named")
+            return InstrumentFocus(tuple(named))
         discussed = self._discussed(history)
         if len(discussed) == 1 and len(allowed) > 1:
             if OTHER_RE.search(question):
                 others = tuple(i for i in allowed if i not in discussed)
-                return InstrumentFocus(others or tuple(allowed), "conversation")
+                return InstrumentFocus(others or tuple(allowed))
             if SAME_RE.search(question) and discussed[0] in allowed:
-                return InstrumentFocus((discussed[0],), "conversation")
+                return InstrumentFocus((discussed[0],))
         if requested:
-            return InstrumentFocus(tuple(allowed), "filter")
+            return InstrumentFocus(tuple(allowed))
         return InstrumentFocus(None)
 
     def _discussed(self, history: Sequence[ChatMessage]) -> list[str]:

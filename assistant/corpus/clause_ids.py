@@ -27,6 +27,13 @@ SUBITEM_ID_RE = re.compile(
 )
 
 
+def with_prefix(clause_id: str, prefix: str) -> str:
+    """'1.3.ii' with 'AI' -> 'AI:1.3.ii'; an id that has the prefix, or no prefix, unchanged."""
+    if not prefix or clause_id.startswith(f"{prefix}:"):
+        return clause_id
+    return f"{prefix}:{clause_id}"
+
+
 def split_prefix(clause_id: str) -> tuple[str, str]:
     """'AI:1.3.ii' -> ('AI', '1.3.ii'); 'IV.9' -> ('', 'IV.9')."""
     prefix, colon, local = clause_id.partition(":")

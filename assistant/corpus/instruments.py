@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from assistant.corpus.clause_ids import with_prefix
 from assistant.corpus.parser import ClauseParser
 from assistant.corpus.records import Clause, Instrument, RelatedInstrument
 from assistant.corpus.related import related_instruments
@@ -147,13 +148,6 @@ class Corpus:
         return found
 
 
-def _prefixed(clause_id: str, prefix: str) -> str:
-    """A paraphrase file may name clauses with or without the instrument's prefix."""
-    if not prefix or clause_id.startswith(f"{prefix}:"):
-        return clause_id
-    return f"{prefix}:{clause_id}"
-
-
 def _check_prefixes(instruments: list[Instrument]) -> None:
     """Bare ids belong to the first instrument; every other one needs an id_prefix of its own,
     so that no citation can be read as another instrument's clause."""
@@ -197,7 +191,7 @@ def _load_instrument(meta_path: Path, digest: hashlib._Hash) -> InstrumentText:
         for line in para_path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
-                paraphrases[_prefixed(record["clause_id"], instrument.id_prefix)] = list(
+                paraphrases[with_prefix(record["clause_id"], instrument.id_prefix)] = list(
                     record["questions"]
                 )
     return InstrumentText(instrument, text_path, clauses, paraphrases)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from assistant.corpus.clause_ids import with_prefix
 from assistant.corpus.records import Clause, ClauseKind
 
 SECTION_RE = re.compile(r"^(?P<num>[IVXL]+)\.\s+(?P<text>[A-Z][A-Z]{2,}\b.*)$")
@@ -97,15 +98,15 @@ class ClauseParser:
     def __init__(self, instrument_id: str, id_prefix: str = "") -> None:
         self.instrument_id = instrument_id
         # 'AI:' before every id of an instrument whose ids must not be confused with another's.
-        self.id_prefix = f"{id_prefix}:" if id_prefix else ""
+        self.id_prefix = id_prefix
 
     def parse(self, text: str) -> list[Clause]:
         drafts = list(self._drafts(text.splitlines()))
         return [
             Clause(
                 instrument_id=self.instrument_id,
-                clause_id=self.id_prefix + d.clause_id,
-                parent_id=self.id_prefix + d.parent_id if d.parent_id else None,
+                clause_id=with_prefix(d.clause_id, self.id_prefix),
+                parent_id=with_prefix(d.parent_id, self.id_prefix) if d.parent_id else None,
                 kind=d.kind,
                 heading=d.heading,
                 text=d.text() or d.heading,

@@ -245,7 +245,8 @@ def operating_point(
     )
 
 
-def _versions() -> dict[str, str]:
+def library_versions() -> dict[str, str]:
+    """The versions a classifier artefact records (what its numbers depend on)."""
     return {
         "assistant": package_version(),
         "numpy": np.__version__,
@@ -269,7 +270,7 @@ def save_classifier(
         name=name,
         data_hash=bank_hash(bank),
         seed=SEED,
-        versions=_versions(),
+        versions=library_versions(),
         params=model.params() | {"embedding_model": embedding_model} | params,
         metrics=metrics,
     )

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from assistant.answering.instrument_router import ARTEFACT, InstrumentRouter
 from assistant.artefacts import ArtefactInfo, data_hash, save_artefact
 from assistant.evaluation.bank import AI_BANK_PATH, BANK_PATH, load_bank
-from assistant.learning.classifier_data import SEED, _versions
+from assistant.learning.classifier_data import SEED, library_versions
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -64,7 +64,7 @@ def train_instrument_router(services: Services) -> ArtefactInfo:
         name=ARTEFACT,
         data_hash=data_hash(f"{label}\t{text}" for text, label in zip(texts, labels, strict=True)),
         seed=SEED,
-        versions=_versions(),
+        versions=library_versions(),
         params={
             "instrument_ids": list(instrument_ids),
             "embedding_model": services.settings.embedding_model,

@@ -64,7 +64,7 @@ def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpu
     assert [
         h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))
     ] == [DG]
-    named = scope.keep_best("q", hits, InstrumentFocus((AI, DG), "named"))
+    named = scope.keep_best("q", hits, InstrumentFocus((AI, DG)))
     assert len(named) == 3  # a named focus was applied by the search already
 
 
