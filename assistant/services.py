@@ -51,7 +51,7 @@ from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
 from assistant.retrieval.query_adapter import AdaptedQueryEmbeddings, QueryAdapter
 from assistant.retrieval.retriever import ClauseRetriever
-from assistant.retrieval.search import HybridSearch
+from assistant.retrieval.search import HybridSearch, RetrievalVectors
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -212,11 +212,12 @@ class Services:
                 _, router = InstrumentRouter.load(self.settings.embedding_model, ids)
             except (ArtefactMismatch, FileNotFoundError) as exc:
                 logger.warning("Instruments are chosen by clause similarity alone: %s", exc)
+        # The router reads the vector retrieval searched with: the question is embedded once.
         return InstrumentScope(
             self.corpus,
             self.settings.instrument_margin,
             router,
-            self.query_embeddings,
+            RetrievalVectors(self.search),
             self.settings.instrument_router_weight,
             self.settings.instrument_primary_bias,
         )
@@ -251,8 +252,10 @@ class Services:
         return CitedAnswerChain(self.answers)
 
     def warm_up(self, progress: bool = False) -> None:
-        """Load the model, check the index and embed the clauses for the guard, before the
-        first question arrives (the web app and the evaluation call this at start)."""
+        """Load the model, check the index and give the guard every clause's vector, before
+        the first question arrives (the web app and the evaluation call this at start). The
+        vectors are read from the index, which holds them; only clauses it lacks are embedded."""
         self.index.ensure(progress=progress)
+        self.grounding.remember(self.index.clause_vectors())
         self.grounding.warm_up(self.corpus.clauses)
         self.search.search("How should governments justify the funding of digital projects?")

@@ -74,6 +74,16 @@ class InMemoryStore:
             for similarity, i in scored[:n]
         ]
 
+    def vectors_where(
+        self, name: str, metadata: dict[str, str]
+    ) -> list[tuple[dict[str, Any], list[float]]]:
+        found = self.collections[name]
+        return [
+            (dict(meta), list(vector))
+            for meta, vector in zip(found.metadatas, found.vectors, strict=True)
+            if all(meta.get(k) == v for k, v in metadata.items())
+        ]
+
     def stale_collections(self, keep: str) -> list[str]:
         return [name for name in self.collections if name != keep]
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
@@ -50,6 +52,7 @@ IMPLICIT_NAMES = frozenset({"recommendation", "council", "oecd", "according", "t
 CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
 LEXICAL_WEIGHT = 0.6
 SEMANTIC_WEIGHT = 0.4
+SENTENCE_CACHE_SIZE = 2048  # about 25 MB at most (lists of 384 floats)
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -104,9 +107,20 @@ class GroundingChecker:
         self.embeddings = embeddings
         self.threshold = threshold
         self._clause_vectors: dict[str, list[float]] = {}
+        # Composed answers reuse the clauses' own sentences, so the same sentences
+        # come back again and again: their vectors are kept here, apart from the embedder's
+        # query cache, where a stream of new questions would push them out.
+        self._sentence_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._sentence_lock = threading.Lock()
+
+    def remember(self, vectors: Mapping[str, Sequence[float]]) -> None:
+        """Clause vectors computed already, by clause key (the index holds every clause's
+        vector: reading them back spares embedding the whole corpus again at each start)."""
+        self._clause_vectors.update((key, list(vector)) for key, vector in vectors.items())
 
     def warm_up(self, clauses: Sequence[Clause]) -> None:
-        """Embed every clause once, in one batch, so no question pays for it."""
+        """Embed every clause not yet known (:meth:`remember`) once, in one batch, so no
+        question pays for it."""
         missing = [c for c in clauses if c.key not in self._clause_vectors]
         if missing:
             vectors = self.embeddings.embed_documents([c.embedding_text() for c in missing])
@@ -116,6 +130,21 @@ class GroundingChecker:
         if clause.key not in self._clause_vectors:
             self._clause_vectors[clause.key] = self.embeddings.embed_query(clause.embedding_text())
         return self._clause_vectors[clause.key]
+
+    def sentence_vector(self, sentence: str) -> list[float]:
+        """A sentence's embedding (citations stripped), computed once while it is kept."""
+        text = strip_citations(sentence)
+        with self._sentence_lock:
+            cached = self._sentence_vectors.get(text)
+            if cached is not None:
+                self._sentence_vectors.move_to_end(text)
+                return cached
+        vector = self.embeddings.embed_query(text)
+        with self._sentence_lock:
+            self._sentence_vectors[text] = vector
+            if len(self._sentence_vectors) > SENTENCE_CACHE_SIZE:
+                self._sentence_vectors.popitem(last=False)
+        return vector
 
     def clause_vector(self, clause: Clause) -> list[float]:
         """A clause's embedding, computed once (attribution ranks every clause with these)."""
@@ -130,7 +159,7 @@ class GroundingChecker:
         lexical = lexical_support(sentence, clause)
         if lexical >= 0.999:  # every content word is the clause's own: quoted or condensed
             return 1.0
-        vector = sentence_vector or self.embeddings.embed_query(strip_citations(sentence))
+        vector = sentence_vector or self.sentence_vector(sentence)
         semantic = max(0.0, _cosine(vector, self._clause_vector(clause)))
         return LEXICAL_WEIGHT * lexical + SEMANTIC_WEIGHT * semantic
 
@@ -140,7 +169,7 @@ class GroundingChecker:
         vector: Sequence[float] | None = None
         for clause in clauses:
             if vector is None and lexical_support(sentence, clause) < 0.999:
-                vector = self.embeddings.embed_query(strip_citations(sentence))
+                vector = self.sentence_vector(sentence)
             value = self.score(sentence, clause, vector)
             if value > best[0]:
                 best = (value, clause.clause_id)

@@ -196,6 +196,21 @@ class ChromaStore:
             )
         ]
 
+    def vectors_where(
+        self, name: str, metadata: dict[str, str]
+    ) -> list[tuple[dict[str, Any], list[float]]]:
+        """The stored vectors whose metadata has these values, with their metadata: what was
+        embedded at ingestion, read back instead of embedded again."""
+        collection = self.client.get_collection(name)
+        where: Any = (
+            {"$and": [{k: v} for k, v in metadata.items()]} if len(metadata) > 1 else dict(metadata)
+        )
+        result = collection.get(where=where, include=["metadatas", "embeddings"])
+        return [
+            (dict(m or {}), [float(x) for x in v])
+            for m, v in zip(result["metadatas"], result["embeddings"], strict=True)
+        ]
+
     def stale_collections(self, keep: str) -> list[str]:
         prefix = f"{self.settings.collection_prefix}_"
         names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]

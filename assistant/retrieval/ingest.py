@@ -19,7 +19,7 @@ from assistant.backends.embeddings import vector_identity
 from assistant.backends.vector_store import Manifest, StoreUnavailable, VectorStore
 from assistant.clock import utc_now
 from assistant.corpus.instruments import Corpus
-from assistant.retrieval.representations import index_version, representations
+from assistant.retrieval.representations import FULL_KIND, index_version, representations
 from assistant.settings import Settings
 
 ADD_BATCH = 256
@@ -126,6 +126,17 @@ class IndexService:
         return IngestReport(
             True, new_manifest, len(self.corpus.clauses), time.perf_counter() - started
         )
+
+    def clause_vectors(self) -> dict[str, list[float]]:
+        """Each clause's vector as the live index holds it (its ``full`` representation, the
+        text :meth:`Clause.embedding_text` gives), by clause key; empty when the index is not
+        current. Reading them back costs milliseconds where embedding every clause again at
+        each start cost seconds."""
+        manifest = self.store.read_manifest()
+        if manifest is None or not self.is_current(manifest):
+            return {}
+        stored = self.store.vectors_where(manifest.collection, {"kind": FULL_KIND})
+        return {f"{meta.get('instrument_id')}#{meta.get('clause_id')}": v for meta, v in stored}
 
     def _collection_name(self) -> str:
         stamp = re.sub(r"\D", "", utc_now())

@@ -17,6 +17,8 @@ from assistant.corpus.sentences import clause_sentences
 
 # v3: a section that is a statement of its own is no longer part of its paragraphs' context.
 REPRESENTATION_VERSION = "reps-v3"
+# The representation whose text is ``Clause.embedding_text()``: the clause's own vector.
+FULL_KIND = "full"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def representations(corpus: Corpus, use_paraphrases: bool = True) -> list[Repres
             reps.append(Representation(clause, kind, text))
 
     for clause in corpus.clauses:
-        add(clause, "full", clause.embedding_text())
+        add(clause, FULL_KIND, clause.embedding_text())
         if clause.kind in (ClauseKind.SUBITEM, ClauseKind.DEFINITION):
             add(clause, "own", clause.text)
         if clause.kind == ClauseKind.PARAGRAPH and clause.heading:

@@ -75,6 +75,12 @@ class HybridSearch:
         """The question's language ("en", "fr", "es", "de" or "other")."""
         return self.rewriter.detect_language(question)
 
+    def query_vector(self, question: str) -> list[float]:
+        """The vector the dense search uses for ``question`` (rewritten, then embedded): the
+        embedder's cache holds it once the question was searched, so later steps that need
+        the question's vector (the instrument router) reuse it instead of embedding again."""
+        return self.embeddings.embed_query(self.rewriter.rewrite(question))
+
     def invalidate(self) -> None:
         with self._lock:
             self._active = None
@@ -110,7 +116,8 @@ class HybridSearch:
 
         Ranking by the best match alone lets one lucky paraphrase win; a soft maximum
         (log-sum-exp) also counts how many of a clause's texts match. Measured on the three
-        question sets, it lifts top-1 accuracy for questions in everyday words by 5-7 points."""
+        question sets, it lifts top-1 accuracy for questions in everyday words by 5-7 points.
+        ``question`` is already rewritten: its vector is the one :meth:`query_vector` gives."""
         vector = self.embeddings.embed_query(question)
         similarities: dict[str, list[float]] = defaultdict(list)
         for hit in self._query_live(vector):
@@ -189,3 +196,19 @@ def _soft_max(values: list[float], temperature: float) -> float:
         return max(values)
     top = max(values)
     return top + temperature * math.log(sum(math.exp((v - top) / temperature) for v in values))
+
+
+class RetrievalVectors(Embeddings):
+    """A question's vector as retrieval computed it, behind LangChain's ``Embeddings``: what
+    a step after the search hands to code that asks an embedder for the question's vector,
+    so that the question is embedded once per answer (rewritten first, as the search reads
+    it; the query adapter applied when it is on)."""
+
+    def __init__(self, search: HybridSearch) -> None:
+        self.search = search
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.search.query_vector(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.search.query_vector(t) for t in texts]
