@@ -13,7 +13,7 @@ instrument needs no code here. The decision has three sources, strongest first:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +35,25 @@ VERSION_RE = re.compile(
     r"20(?:2[0-9]))\b",
     re.IGNORECASE,
 )
+# "What do both texts say ...", "under each Recommendation", "the two instruments", "les deux
+# recommandations": a question about every instrument, answered from each of them.
+EACH_RE = re.compile(
+    r"\b(?:both|each|the two|these two|all)\s+(?:of\s+(?:the|these|them)\s+)?"
+    r"(?:(?:two|OECD)\s+)*(?:texts?|recommendations?|instruments?|documents?)\b"
+    r"|\bboth of them\b|\beach one\b"
+    r"|\b(?:les|ces)\s+deux\s+(?:textes|recommandations|instruments)\b"
+    r"|\bambas\s+recomendaciones\b|\blos\s+dos\s+(?:textos|instrumentos)\b"
+    r"|\bbeide[nr]?\s+(?:Texte|Empfehlungen|Instrumente)\b",
+    re.IGNORECASE,
+)
+# "Which of the two ...", "Does either text ...": a choice between instruments, which the
+# evidence makes, not a question about each of them.
+CHOOSE_RE = re.compile(
+    r"\b(?:which|whichever|either|neither)\s+(?:one\b|of\s+(?:the|these|them)\b|"
+    r"(?:OECD\s+)?(?:texts?|recommendations?|instruments?|documents?)\b)",
+    re.IGNORECASE,
+)
+NOUN = r"(?:texts?|recommendations?|instruments?|documents?|ones?)"
 SAME_RE = re.compile(
     r"\b(?:the|this|that)\s+(?:recommendation|instrument|text|document)\b"
     r"|\bla\s+recommandation\b|\bce\s+texte\b",
@@ -47,6 +66,7 @@ class InstrumentFocus:
     """The instruments a question may be answered from."""
 
     instruments: tuple[str, ...] | None  # None: every instrument, the evidence decides
+    each: bool = False  # the question is about every one of them: each must answer
 
 
 class InstrumentScope:
@@ -64,9 +84,10 @@ class InstrumentScope:
         """An instrument's evidence is its best clause's cosine plus ``router_weight`` times
         the learned router's probability that the question is about it (no router: the cosine
         alone). ``margin``: how far another instrument's evidence may trail the best and still
-        join the answer. ``primary_bias`` is added to the primary instrument's evidence: a
-        question that could be about either ("who monitors the Recommendation?") is about the
-        instrument the assistant is first of all for. All three are set on the development
+        join the answer. ``primary_bias`` is added to the primary instrument's evidence when the
+        question speaks of "the Recommendation" without naming it: a question that could be
+        about either ("who monitors the Recommendation?") is about the instrument the assistant
+        is first of all for. All three are set on the development
         question sets."""
         self.corpus = corpus
         self.margin = margin
@@ -82,14 +103,25 @@ class InstrumentScope:
 
     @cached_property
     def _name_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Per instrument: its names; its subjects before a noun ('the AI text', 'the digital
+        government and AI recommendations'); its year before a noun ('the 2014 one')."""
+        metas = [item.instrument for item in self.corpus.instruments]
+        every_subject = _alternatives(s for meta in metas for s in meta.subjects)
         patterns = []
-        for item in self.corpus.instruments:
-            meta = item.instrument
+        for meta in metas:
             names = [meta.id, meta.title, *meta.aliases]
             if meta.short_title:
                 names.append(f"Recommendation on {meta.short_title}")
-            alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-            patterns.append((meta.id, re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w])", re.I)))
+            forms = [_alternatives(names)]
+            if meta.subjects:
+                mine = _alternatives(meta.subjects)
+                joined = r"\s+(?:and|or|&)\s+"
+                forms.append(rf"(?:{mine})(?:{joined}(?:{every_subject}))?\s+{NOUN}")
+                forms.append(rf"(?:{every_subject}){joined}(?:{mine})\s+{NOUN}")
+            if meta.adopted:
+                forms.append(rf"{meta.adopted.year}\s+{NOUN}")
+            pattern = "|".join(f"(?:{form})" for form in forms)
+            patterns.append((meta.id, re.compile(rf"(?<![\w/])(?:{pattern})(?![\w])", re.I)))
         return patterns
 
     def named(self, question: str) -> list[str]:
@@ -106,8 +138,13 @@ class InstrumentScope:
         known = [i.instrument.id for i in self.corpus.instruments]
         allowed = [i for i in known if not requested or i in requested]
         named = [i for i in self.named(question) if i in allowed]
+        choice = bool(CHOOSE_RE.search(question))
+        if len(named) > 1:
+            return InstrumentFocus(tuple(named), each=not choice)
         if named:
             return InstrumentFocus(tuple(named))
+        if len(allowed) > 1 and not choice and EACH_RE.search(question):
+            return InstrumentFocus(tuple(allowed), each=True)
         discussed = self._discussed(history)
         if len(discussed) == 1 and len(allowed) > 1:
             if OTHER_RE.search(question):
@@ -128,6 +165,23 @@ class InstrumentScope:
             found = {self.corpus.by_id[c].instrument_id for c in cited}
             return [i.instrument.id for i in self.corpus.instruments if i.instrument.id in found]
         return []
+
+    def narrow(
+        self, question: str, hits: list[ScoredClause], focus: InstrumentFocus, top_k: int
+    ) -> list[ScoredClause]:
+        """The hits an answer is chosen from: for a question about each instrument, the best
+        ``top_k`` of every one of them (so that each can answer); otherwise the best ``top_k``
+        of the instruments :meth:`keep_best` keeps."""
+        if not focus.each:
+            return self.keep_best(question, hits, focus)[:top_k]
+        taken: dict[str, int] = {}
+        kept = []
+        for hit in hits:
+            instrument = hit.clause.instrument_id
+            if taken.get(instrument, 0) < top_k:
+                taken[instrument] = taken.get(instrument, 0) + 1
+                kept.append(hit)
+        return kept
 
     def keep_best(
         self, question: str, hits: list[ScoredClause], focus: InstrumentFocus
@@ -155,6 +209,8 @@ class InstrumentScope:
         if best and self.router is not None and self.embeddings is not None:
             shares = self.router.probabilities(self.embeddings.embed_query(question))
             best = {i: score + self.router_weight * shares.get(i, 0.0) for i, score in best.items()}
+        if not SAME_RE.search(question):
+            return best
         primary = self.corpus.primary.id
         return {
             i: score + (self.primary_bias if i == primary else 0.0) for i, score in best.items()
@@ -183,6 +239,11 @@ class InstrumentScope:
             if not instrument_ids or i.instrument.id in instrument_ids
         ]
         return " or ".join(_the(meta) for meta in chosen)
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    """A regex alternation of the names, longest first (so that the longest name wins)."""
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
 
 
 def _the(meta: Instrument) -> str:

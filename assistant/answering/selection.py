@@ -47,8 +47,23 @@ class ClauseSelection:
         return hit.clause.kind != ClauseKind.CONTAINER
 
     def select(self, question: str, hits: Sequence[ScoredClause]) -> list[Clause]:
-        """The clauses worth citing, most relevant first: the best one, and the next few only
-        when they match the question almost as well."""
+        """The clauses worth citing, most relevant first. Hits of several instruments (a
+        question about each of them) are chosen from instrument by instrument, the best
+        instrument first, so that every one of them answers with its own clauses."""
+        groups: dict[str, list[ScoredClause]] = {}
+        for hit in hits:
+            groups.setdefault(hit.clause.instrument_id, []).append(hit)
+        if len(groups) < 2:
+            return self._select_one(question, hits)
+        share = max(2, self.max_clauses // len(groups))
+        chosen: list[Clause] = []
+        for group in groups.values():
+            chosen += self._select_one(question, group)[:share]
+        return chosen
+
+    def _select_one(self, question: str, hits: Sequence[ScoredClause]) -> list[Clause]:
+        """The best clause, and the next few only when they match the question almost as
+        well."""
         usable = [h for h in hits if self._citable(h)]
         if not usable:
             return []

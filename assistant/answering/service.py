@@ -137,11 +137,12 @@ class AnswerService:
             yield from _replay(refusal)
             return
         standalone = steps.followups.condense(scope.question, history)
-        # Undecided between instruments: search deep enough that the kept instrument still has
-        # a full list of clauses once the others' are set aside.
-        depth = self.settings.top_k * (steps.instruments.count if focus.instruments is None else 1)
+        # Undecided between instruments, or about each of them: search deep enough that every
+        # instrument kept still has a full list of clauses.
+        several = focus.instruments is None or focus.each
+        depth = self.settings.top_k * (steps.instruments.count if several else 1)
         hits = steps.retrieval.search(standalone, depth, instruments=focus.instruments)
-        hits = steps.instruments.keep_best(standalone, hits, focus)[: self.settings.top_k]
+        hits = steps.instruments.narrow(standalone, hits, focus, self.settings.top_k)
         for rerank in steps.rerankers:
             hits = rerank(standalone, hits)
         # The decision reads the question as searched (a follow-up resolved against the history).

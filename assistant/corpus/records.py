@@ -34,6 +34,11 @@ class Instrument(BaseModel):
     aliases: list[str] = Field(
         default_factory=list, description="Names people use for it in questions ('0449')."
     )
+    subjects: list[str] = Field(
+        default_factory=list,
+        description="What it is about, as people put it before 'text' or 'Recommendation' "
+        "('the AI text', 'the digital government and AI recommendations').",
+    )
 
 
 class ClauseKind(StrEnum):

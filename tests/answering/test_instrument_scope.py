@@ -8,6 +8,7 @@ import pytest
 
 from assistant.answering.instrument_router import InstrumentRouter
 from assistant.answering.instrument_scope import InstrumentFocus, InstrumentScope
+from assistant.answering.selection import ClauseSelection
 from assistant.answering.types import ChatMessage
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import ScoredClause
@@ -61,11 +62,54 @@ def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpu
     close = [hit(corpus, "AI:1.5", 0.70), hit(corpus, "II.1.ii", 0.68)]
     assert len(scope.keep_best("q", close, InstrumentFocus(None))) == 2
     biased = InstrumentScope(corpus, margin=0.0, primary_bias=0.03)
+    about_the_text = "Who monitors the Recommendation?"
     assert [
-        h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))
+        h.clause.instrument_id
+        for h in biased.keep_best(about_the_text, close, InstrumentFocus(None))
     ] == [DG]
+    # The bias is for questions that speak of "the Recommendation" without naming one only.
+    assert [h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))] == [
+        AI
+    ]
     named = scope.keep_best("q", hits, InstrumentFocus((AI, DG)))
     assert len(named) == 3  # a named focus was applied by the search already
+
+
+@pytest.mark.parametrize(
+    ("question", "instruments", "each"),
+    [
+        ("What do both texts say about skills?", (DG, AI), True),
+        ("Who is asked to spread the word under each Recommendation?", (DG, AI), True),
+        ("Que disent les deux recommandations sur les compétences ?", (DG, AI), True),
+        ("What do the digital government and AI recommendations each say on this?", (DG, AI), True),
+        ("The AI text calls trust a key enabler; is the idea in the digital government text?", (DG, AI), True),
+        ("Which of the two Recommendations mentions data trusts?", None, False),
+        ("Does either Recommendation say anything about social media?", None, False),
+        ("Does it cover both public and private sector bodies?", None, False),
+        ("And the 2014 one, anything on transparency?", (DG,), False),
+        ("What does the AI text say about robustness?", (AI,), False),
+    ],
+)
+def test_a_question_about_each_instrument_is_told_from_a_choice_between_them(
+    corpus: Corpus, question: str, instruments: object, each: bool
+) -> None:
+    focus = InstrumentScope(corpus, 0.0).focus(question)
+    assert (focus.instruments, focus.each) == (instruments, each)
+
+
+def test_a_question_about_each_instrument_keeps_the_best_hits_of_each(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, margin=0.0)
+    hits = [
+        hit(corpus, "AI:1.5", 0.80),
+        hit(corpus, "AI:1.3", 0.75),
+        hit(corpus, "AI:1.4", 0.72),
+        hit(corpus, "II.1.ii", 0.50),
+        hit(corpus, "II.1", 0.45),
+    ]
+    each = scope.narrow("q", hits, InstrumentFocus((DG, AI), each=True), top_k=2)
+    assert [h.clause.clause_id for h in each] == ["AI:1.5", "AI:1.3", "II.1.ii", "II.1"]
+    best_only = scope.narrow("q", hits, InstrumentFocus(None), top_k=2)
+    assert [h.clause.clause_id for h in best_only] == ["AI:1.5", "AI:1.3"]
 
 
 class FixedEmbeddings:
@@ -95,3 +139,22 @@ def test_refusals_name_the_instruments_from_their_metadata(corpus: Corpus) -> No
     notices = scope.version_notices("What changed in the 2024 revision?", [], InstrumentFocus(None))
     assert len(notices) == 1 and "22 May 2019" in notices[0]
     assert scope.version_notices("What is e-government?", [DG], InstrumentFocus(None)) == []
+
+
+def test_hits_of_two_instruments_are_answered_by_each_best_first(corpus: Corpus) -> None:
+    """The hand-set margin rule stands in for the learned ranker: each instrument answers with
+    its own clauses, the instrument of the best hit first."""
+    selection = ClauseSelection(corpus, max_clauses=4)
+    hits = [
+        hit(corpus, "AI:1.5", 0.80),
+        hit(corpus, "AI:1.3.i", 0.78),
+        hit(corpus, "AI:2.3.b", 0.76),
+        hit(corpus, "II.1.ii", 0.50),
+        hit(corpus, "IV.9.i", 0.30),
+    ]
+    chosen = [c.clause_id for c in selection.select("q", hits)]
+    assert chosen[:2] == ["AI:1.5", "AI:1.3.i"]
+    assert "II.1.ii" in chosen
+    assert "IV.9.i" not in chosen  # far behind its own instrument's best
+    one = [h for h in hits if h.clause.instrument_id == AI]
+    assert {c.instrument_id for c in selection.select("q", one)} == {AI}
