@@ -6,6 +6,7 @@ import re
 import threading
 from functools import lru_cache
 
+import numpy as np
 import snowballstemmer
 from rank_bm25 import BM25Okapi
 
@@ -63,6 +64,45 @@ def expand_with_glossary(question: str, glossary: dict[str, list[str]]) -> list[
     return expansions
 
 
+class InvertedBM25:
+    """Okapi BM25 (rank-bm25's statistics and formula) scored through an inverted index: a
+    query touches only the documents that share a term with it, so its cost follows the
+    postings of its terms, not the size of the corpus (``BM25Okapi.get_scores`` walks every
+    document for every query term).
+
+    Each posting's term weight is precomputed with the library's expression, and a document's
+    weights are summed in query order from zero, as the library does: the scores are the
+    library's to the last bit, so rankings do not move."""
+
+    def __init__(self, documents: list[list[str]]) -> None:
+        model = BM25Okapi(documents)
+        k1, b, avgdl = model.k1, model.b, model.avgdl
+        docs: dict[str, list[int]] = {}
+        weights: dict[str, list[float]] = {}
+        for number, (freqs, length) in enumerate(zip(model.doc_freqs, model.doc_len, strict=True)):
+            for term, tf in freqs.items():
+                idf = model.idf.get(term) or 0
+                docs.setdefault(term, []).append(number)
+                weights.setdefault(term, []).append(
+                    idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl)))
+                )
+        self._postings = {
+            term: (np.array(docs[term], dtype=np.int64), np.array(weights[term])) for term in docs
+        }
+
+    def top(self, query: list[str], n: int) -> list[tuple[int, float]]:
+        """The ``n`` best documents with a positive score, best first (ties: corpus order)."""
+        found = [self._postings[t] for t in query if t in self._postings]
+        if not found or n <= 0:
+            return []
+        docs = np.concatenate([d for d, _ in found])
+        weights = np.concatenate([w for _, w in found])
+        unique, position = np.unique(docs, return_inverse=True)
+        scores = np.bincount(position, weights=weights)  # adds in query order, from zero
+        order = np.lexsort((unique, -scores))[:n]
+        return [(int(unique[i]), float(scores[i])) for i in order if scores[i] > 0]
+
+
 class LexicalIndex:
     """BM25 over each clause's heading, wording and (optionally) paraphrases."""
 
@@ -74,11 +114,9 @@ class LexicalIndex:
             if use_paraphrases:
                 parts.extend(corpus.paraphrases(clause))
             documents.append(tokenize(" ".join(parts)))
-        self._bm25 = BM25Okapi(documents)
+        self._bm25 = InvertedBM25(documents)
 
     def search(self, query_tokens: list[str], n: int) -> list[tuple[Clause, float]]:
         if not query_tokens:
             return []
-        scores = self._bm25.get_scores(query_tokens)
-        ranked = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:n]
-        return [(self.clauses[i], float(scores[i])) for i in ranked if scores[i] > 0]
+        return [(self.clauses[i], score) for i, score in self._bm25.top(query_tokens, n)]
