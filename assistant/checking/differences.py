@@ -12,7 +12,9 @@ names the words that differ, so a reviewer can verify the finding by reading the
 - sanctions the text never mentions (fines, penalties, suspension);
 - an actor or a name the clause does not mention (private companies, a committee it does not name;
   the engine sets aside those the clause names in other words);
-- a sweeping scope the clause does not have ("exclusively", "always").
+- a sweeping scope the clause does not have ("exclusively", "always");
+- a change of direction about the same thing ("reduce" where the clause says "increase":
+  ``directions.py``).
 No model is involved: the same sentence and clause always give the same differences.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from assistant.checking.directions import reversals
 from assistant.checking.negations import negations
 from assistant.checking.types import Difference
 from assistant.corpus.citations import strip_citations
@@ -54,7 +57,11 @@ STRONG_MODAL_RE = re.compile(
     re.IGNORECASE,
 )
 OBLIGING_RE = re.compile(r"\b(?:INSTRUCTS|instructs|must|shall)\b")
-WEAK_MODAL_RE = re.compile(r"\b(?:optional|discretionary|voluntary|at their discretion)\b", re.I)
+WEAK_MODAL_RE = re.compile(
+    r"\b(?:optional|discretionary|voluntary|at their discretion|discretion|if they (?:so )?"
+    r"(?:wish|choose|like|want|see fit)|(?:is|are) free to|up to each|left to each)\b",
+    re.IGNORECASE,
+)
 CLAUSE_MODAL_RE = re.compile(
     r"\b(?:should|recommends|invites|encourage|instructs|may|can|agrees|recognising)\b",
     re.IGNORECASE,
@@ -74,6 +81,7 @@ ACTOR_RE = re.compile(
     r"committee on [a-z ]+?(?=\W|$)|committees?)\b",
     re.IGNORECASE,
 )
+NOT_MEMBERS_RE = re.compile(r"\bnot\s+(?:oecd\s+)?(members|adherents)\b", re.IGNORECASE)
 SCOPE_RE = re.compile(r"\b(?:every|always|exclusively|solely|entirely|universally)\b", re.I)
 SCOPE_EQUIVALENT = {
     "every": ("all", "any", "each", "every"),
@@ -89,6 +97,19 @@ REFERENCE_RE = re.compile(
     r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2})(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
     r"OECD/LEGAL/\d+|C\(\d{4}\)\d+"
 )
+
+
+MONTH_RE = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\b",
+    re.IGNORECASE,
+)
+
+
+def without_figures(sentence: str) -> str:
+    """The sentence without its figures and months, so the part of a clause it is about is
+    found by its other words (a changed date must not pick the clause's sentence with it)."""
+    return MONTH_RE.sub(" ", NUMBER_RE.sub(" ", sentence))
 
 
 def _source(clause: Clause) -> str:
@@ -158,6 +179,22 @@ def _absent(pattern: re.Pattern[str], kind: str, claim: str, source: str) -> lis
     return [Difference(kind=kind, claim=w) for w in words if w not in lowered]
 
 
+def _actors(claim: str, source: str) -> list[Difference]:
+    """Actors the clause does not name, as whole words: "Members" where it says
+    "non-Members" is another actor (the clause's word is given, so the difference is kept
+    whatever other words the clause uses)."""
+    lowered = source.lower()
+    claim = NOT_MEMBERS_RE.sub(r"non-\1", claim)  # "not OECD Members" are non-Members
+    found = []
+    for word in dict.fromkeys(m.lower() for m in ACTOR_RE.findall(claim)):
+        if re.search(rf"(?<!non-)\b{re.escape(word)}\b", lowered):
+            continue
+        negated = f"non-{word}"
+        instead = negated if negated in lowered else ""
+        found.append(Difference(kind="actor", claim=word, clause=instead))
+    return found
+
+
 def _scope(claim: str, source: str) -> list[Difference]:
     lowered = f" {source.lower()} "
     found = []
@@ -184,6 +221,7 @@ def find_differences(
     implicit: Collection[str] = (),
     focus: str | None = None,
     also_named: str = "",
+    figure_focus: str | None = None,
 ) -> list[Difference]:
     """Everything ``sentence`` asserts that ``clause`` does not, in a fixed order of checks.
 
@@ -191,14 +229,20 @@ def find_differences(
     instrument itself (its title, its year of adoption), which no single clause repeats.
     ``focus`` is the part of the clause the sentence is about (for negations); ``also_named``
     the long forms of the abbreviations the clause uses ("Public Governance Committee" for
-    "PGC"), which a sentence may spell out."""
+    "PGC"), which a sentence may spell out; ``figure_focus`` the part of the clause the
+    sentence is about once its figures are set aside (its figures are checked against it)."""
     claim = claim_text(sentence)
     source = f"{_source(clause)} {also_named}".strip()
-    found = _numbers(claim, source, implicit)
+    # Figures are those of the part of the clause the sentence is about: "29-30 October"
+    # belongs to the Bern meeting, not to the one "held in Mexico" in the same clause.
+    figure_part = figure_focus if figure_focus is not None else focus
+    figures = source if figure_part is None else f"{clause.heading} {figure_part} {also_named}"
+    found = _numbers(claim, figures, implicit)
     found += negations(claim, source, focus)
+    found += reversals(claim, source if focus is None else f"{clause.heading} {focus}")
     found += _modality(claim, source)
     found += _absent(SANCTION_RE, "sanction", claim, source)
-    found += _absent(ACTOR_RE, "actor", claim, source)
+    found += _actors(claim, source)
     found += _scope(claim, source)
     said = " ".join(d.claim for d in found)
     found += [d for d in _names(claim, source, implicit) if d.claim not in said]

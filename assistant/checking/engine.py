@@ -16,8 +16,7 @@ chosen on the meta-evaluation's dev part and on the purpose-written tuning set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +24,11 @@ import numpy as np
 from assistant.answering.grounding import LEXICAL_WEIGHT, SEMANTIC_WEIGHT, GroundingChecker
 from assistant.checking.claims import mentions_instrument, non_claim_reason, plain, split_sentences
 from assistant.checking.coverage import Coverage, same_paragraph, tokens
-from assistant.checking.differences import claim_text, find_differences
+from assistant.checking.differences import claim_text, find_differences, without_figures
+from assistant.checking.instruments import InstrumentCues
+from assistant.checking.matches import Match, Thresholds
 from assistant.checking.quotes import quote_span
+from assistant.checking.reading import EnglishReader, Reading
 from assistant.checking.types import CheckResult, Difference, SentenceCheck, Verdict
 from assistant.checking.vector_cache import TextVectors
 from assistant.checking.wording import Wording, long_forms
@@ -43,29 +45,6 @@ REWORDABLE = {"actor", "name"}
 ADDED_KINDS = {"actor", "name", "number", "scope"}
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Match scores (0.6 x word share + 0.4 x similarity) that separate the verdicts."""
-
-    support: float = 0.6  # at least this, and no difference: supported
-    partly: float = 0.42  # at least this: partly supported (or contradicted, with a difference)
-    off_topic: float = 0.2  # below this, without naming the instrument: not a claim
-    margin: float = 0.08  # a clause this close to the best may be the one that supports
-    rephrased: float = 0.66  # between partly and support: a clause sentence this close in
-    # meaning to the whole sentence says it in other words (when no part is left unsaid)
-    second_clauses: int = 4  # how many of the best matches may supply a second clause
-
-
-@dataclass
-class Match:
-    """How well one clause matches one sentence, and what the sentence says that it does not."""
-
-    clause: Clause
-    score: float
-    similarity: float = 0.0
-    differences: list[Difference] = field(default_factory=list)
-
-
 class AttributionEngine:
     """Checks text against the corpus with the grounding checker's embeddings and clause vectors."""
 
@@ -75,8 +54,10 @@ class AttributionEngine:
         checker: GroundingChecker,
         thresholds: Thresholds | None = None,
         vector_file: Path | None = None,
+        reader: EnglishReader | None = None,
     ) -> None:
-        """``vector_file`` keeps the vectors of the corpus's texts between processes."""
+        """``vector_file`` keeps the vectors of the corpus's texts between processes;
+        ``reader`` reads French, Spanish and German sentences in English (None: as written)."""
         self.corpus = corpus
         self.checker = checker
         self.thresholds = thresholds or Thresholds()
@@ -89,26 +70,37 @@ class AttributionEngine:
         self.wording = Wording(self.vectors)
         self._long_forms = long_forms(corpus.clauses)
         self.coverage = Coverage(self.clauses, self.wording)
+        self.reader = reader or EnglishReader(None)
+        self.cues = InstrumentCues(corpus)
         self._matrix: np.ndarray | None = None
 
     def check_text(self, text: str, progress: Progress | None = None) -> CheckResult:
         """Every sentence of ``text`` with its verdict; offsets refer to ``text`` as given."""
         pieces = split_sentences(text)
-        checks = self.check_sentences([p.text for p in pieces], progress)
+        # A document that speaks of another instrument may speak of it in every sentence.
+        document = self.cues.spoken_of(text) | self.cues.spoken_of(self.reader.read(text).text)
+        checks = self.check_sentences([p.text for p in pieces], progress, document)
         for check, piece in zip(checks, pieces, strict=True):
             check.start, check.end = piece.start, piece.end
         return CheckResult(instrument_id=self.corpus.primary.id, sentences=checks)
 
     def check_sentences(
-        self, sentences: Sequence[str], progress: Progress | None = None
+        self,
+        sentences: Sequence[str],
+        progress: Progress | None = None,
+        document: Collection[str] = (),
     ) -> list[SentenceCheck]:
-        """Verdicts for sentences already cut (the meta-evaluation's rows, one each)."""
-        claims = [claim_text(plain(s)) or s for s in sentences]
+        """Verdicts for sentences already cut (the meta-evaluation's rows, one each);
+        ``document``: the instruments their document speaks of besides the primary one."""
+        readings = [self.reader.read(s) for s in sentences]
+        claims = [claim_text(plain(r.text)) or r.text for r in readings]
         self._clause_matrix()
         vectors = self.vectors.other(claims) if claims else []
         checks = []
-        for index, (raw, vector) in enumerate(zip(sentences, vectors, strict=True)):
-            checks.append(self._check(index, raw, vector))
+        for index, (raw, reading, vector) in enumerate(
+            zip(sentences, readings, vectors, strict=True)
+        ):
+            checks.append(self._check(index, raw, reading, vector, document))
             if progress:
                 progress(index + 1, len(sentences))
         self.vectors.save()
@@ -144,22 +136,29 @@ class AttributionEngine:
         gives in other words are set aside."""
         focus = self.coverage.focus(claim, clause)
         long_forms = " ".join(v for k, v in self._long_forms.items() if k in clause.text)
-        found = find_differences(claim, clause, self.implicit, focus, long_forms)
+        figure_focus = self.coverage.focus(without_figures(claim), clause)
+        found = find_differences(claim, clause, self.implicit, focus, long_forms, figure_focus)
         text = " ".join((clause.heading, focus, long_forms))
         return [
             d
             for d in found
-            if d.kind not in REWORDABLE or not self.wording.names_term(d.claim, text)
+            if d.kind not in REWORDABLE
+            or d.clause.startswith("non-")  # "Members" for "non-Members" is no rewording
+            or not self.wording.names_term(d.claim, text)
         ]
 
-    def _check(self, index: int, raw: str, vector: np.ndarray) -> SentenceCheck:
-        claim = plain(raw).strip()
+    def _check(
+        self, index: int, raw: str, reading: Reading, vector: np.ndarray, document: Collection[str]
+    ) -> SentenceCheck:
+        claim = plain(reading.text).strip()
         base = SentenceCheck(index=index, sentence=raw, start=0, end=0, verdict=Verdict.NOT_FOUND)
-        reason = non_claim_reason(raw)
+        reason = non_claim_reason(raw) or (non_claim_reason(claim) if reading.translated else None)
         if reason:
             return base.model_copy(update={"verdict": Verdict.NOT_A_CLAIM, "note": reason})
         cited = self._cited(claim)
+        allowed = self.cues.allowed(claim, cited, document)  # "the AI Recommendation": its own
         ranked = self.matches(claim, vector)
+        ranked = [m for m in ranked if m.clause.instrument_id in allowed] or ranked
         family = self._family(cited)
         # Only the clauses a verdict may rest on: the cited ones and those close to the best.
         close = [m for m in ranked[:5] if m.score >= ranked[0].score - self.thresholds.margin]

@@ -31,7 +31,8 @@ def test_the_set_has_300_rows_split_by_the_written_rule() -> None:
 
 
 def test_every_gold_clause_exists(fake_index: Services) -> None:
-    for row in load_rows("dev") + load_rows("sealed"):
+    rows = load_rows("dev") + load_rows("sealed") + load_rows("tuning") + load_rows("tuning-2")
+    for row in rows:
         for clause_id in row.clause_ids:
             assert fake_index.corpus.get(clause_id) is not None, (row.id, clause_id)
 
@@ -102,5 +103,6 @@ def test_any_named_set_or_jsonl_path_loads_and_sealed_sets_are_named(tmp_path: P
     assert [r.id for r in load_rows("tuning")][:1] == ["t001"]
     assert is_sealed_set("sealed") and is_sealed_set("sealed-2")
     assert not is_sealed_set("dev") and not is_sealed_set("tuning")
+    assert not is_sealed_set("tuning-2") and [r.id for r in load_rows("tuning-2")][:1] == ["t2-001"]
     with pytest.raises(FileNotFoundError):
         load_rows("no-such-set")

@@ -130,3 +130,28 @@ def test_always_at_any_time_and_an_instruction_are_what_the_clause_says(corpus: 
 
 def kinds_in(sentence: str, found: Clause, focus: str | None) -> set[tuple[str, str]]:
     return {(d.kind, d.claim) for d in find_differences(sentence, found, {"2014"}, focus)}
+
+
+def test_members_where_the_clause_says_non_members_is_another_actor(corpus: Corpus) -> None:
+    vii = clause(corpus, "VII")
+    found = find_differences("Members are invited to adhere to the Recommendation.", vii)
+    assert [(d.kind, d.claim, d.clause) for d in found] == [("actor", "members", "non-members")]
+    same = "Countries that are not OECD Members are invited to adhere to the Recommendation."
+    assert kinds(same, vii) == set()
+
+
+def test_an_obligation_left_to_the_reader_is_a_weakened_modality(corpus: Corpus) -> None:
+    business_cases = clause(corpus, "IV.9")
+    sentence = "Governments may, if they wish, develop clear business cases for their projects."
+    assert ("modality", "if they wish") in kinds(sentence, business_cases)
+
+
+def test_the_opposite_direction_about_the_same_thing_is_a_difference(corpus: Corpus) -> None:
+    evidence = clause(corpus, "IV.10.i")
+    reduce = "Governments should reduce the amount of evidence captured during projects."
+    assert ("direction", "reduce") in kinds(reduce, evidence)
+    increase = "Governments should increase the amount of evidence captured during projects."
+    assert kinds(increase, evidence) == set()
+    closer = clause(corpus, "background.1")
+    away = "The Recommendation aims at moving governments further away from citizens."
+    assert ("direction", "further away from") in kinds(away, closer)

@@ -144,3 +144,24 @@ def test_numbered_lists_and_lead_in_lines_are_read_as_a_brief_writes_them(
         (Verdict.NOT_A_CLAIM, "a list number"),
     ]
     assert [s.verdict for s in result.sentences[2:]] == [Verdict.SUPPORTED, Verdict.SUPPORTED]
+
+
+def test_a_sentence_is_judged_against_the_instrument_it_names_or_else_the_primary_one(
+    engine: AttributionEngine,
+) -> None:
+    """Both instruments instruct a committee to report to the Council; the AI Recommendation
+    within five years, OECD/LEGAL/0406 within three."""
+    ai, primary = engine.check_sentences(
+        [
+            "The AI Recommendation instructs the Committee on Digital Economy Policy to report "
+            "to the Council no later than five years following its adoption.",
+            "The Committee reports to the Council no later than five years following the adoption.",
+        ]
+    )
+    assert (ai.verdict, ai.clause_ids) == (Verdict.SUPPORTED, ["AI:VIII.d"])
+    assert (primary.verdict, primary.clause_ids) == (Verdict.CONTRADICTED, ["VIII"])
+    [document] = engine.check_text(
+        "Notes on the AI Recommendation.\n\nThe Committee reports to the Council no later "
+        "than five years following the adoption."
+    ).sentences[1:]
+    assert document.clause_ids == ["AI:VIII.d"]
