@@ -166,20 +166,15 @@ class Settings(BaseSettings):
         0.0,
         ge=0.0,
         le=1.0,
-        description="A question that names no instrument is answered from the instrument with "
-        "the best evidence (its best clause's cosine plus instrument_router_weight times the "
-        "learned router's probability), and from another only when its evidence trails by "
-        "less than this. A question about each instrument ('both texts') is answered from "
-        "each, whatever the margin. Margin, weight and bias were chosen on the question "
-        "banks' dev splits (the instrument kept is the gold one for 0.967 of 123 questions).",
+        description="An instrument whose evidence (best clause cosine + router weight x router "
+        "probability) trails the best by less than this also answers. Chosen on the banks' dev.",
     )
     instrument_router_weight: float = Field(0.2, ge=0.0, le=1.0, description="Router's weight.")
     instrument_primary_bias: float = Field(
         0.04,
         ge=0.0,
         le=1.0,
-        description="Added to the primary instrument's evidence when the question speaks of "
-        "'the Recommendation' or 'the text' without naming one (dev: flat from 0 to 0.1).",
+        description="Added to the primary instrument's evidence for 'the Recommendation'.",
     )
     abstain_lexical_score: float = Field(
         12.0,
