@@ -29,7 +29,7 @@ test: $(STAMP) browser-deps
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not integration and not browser and not llm"
+	$(BIN)/pytest -q -n 2 -m "not integration and not browser and not llm"
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
