@@ -136,6 +136,14 @@ def ask(page: Any, question: str) -> dict[str, Any]:
 
 def test_ask_stream_chips_clause_and_styles_kept_apart(tab: Any, sites: dict[str, str]) -> None:
     open_widget(tab, sites["allowed"])
+    # The intro names the instruments from the server's metadata (GET /v1/instruments).
+    tab.wait_for_function(
+        "() => document.querySelector('dgs-assistant').shadowRoot"
+        ".querySelectorAll('.log .intro').length === 2"
+    )
+    intro = shadow(tab, "return root.querySelector('.log').textContent;")
+    assert "Recommendation of the Council on Artificial Intelligence" in intro
+    assert "Recommendation of the Council on Digital Government Strategies" in intro
     started = time.monotonic()
     trace = ask(tab, QUESTION)
     seconds = time.monotonic() - started
@@ -204,7 +212,7 @@ def test_script_in_a_question_is_shown_not_run(tab: Any, sites: dict[str, str]) 
     )
     assert shadow(tab, "return root.querySelectorAll('img, script, iframe').length;") == 0
     refusal = tab.locator("dgs-assistant .msg.refusal").last
-    assert "Not covered by the Recommendation" in refusal.inner_text()
+    assert "Not covered by the texts" in refusal.inner_text()
     assert refusal.locator(".chip").count() >= 1  # the nearest clauses
 
 
@@ -313,7 +321,7 @@ def test_no_wcag_21_aa_violations(tab: Any, sites: dict[str, str]) -> None:
         sites["api"],
     )
     launcher = tab.locator("dgs-assistant .launch").last
-    assert launcher.inner_text() == "Interroger la Recommandation"
+    assert launcher.inner_text() == "Interroger les Recommandations de l’OCDE"
     launcher.click()
     assert tab.locator("dgs-assistant textarea").last.get_attribute("id")
     assert axe_violations(tab) == []

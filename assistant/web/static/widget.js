@@ -11,29 +11,29 @@
   if (customElements.get(TAG)) return;
   const SCRIPT = document.currentScript;
   const T = {
-    en: { title: "Ask the Recommendation", open: "Ask the Recommendation", close: "Close",
-      label: "Your question", send: "Ask", back: "Back to the answer", searching: "Searching the Recommendation…",
-      notCovered: "Not covered by the Recommendation", cited: "Clauses cited", related: "Nearest clauses",
+    en: { title: "Ask the OECD Recommendations", open: "Ask the OECD Recommendations", close: "Close",
+      label: "Your question", send: "Ask", back: "Back to the answer", searching: "Searching the texts…",
+      notCovered: "Not covered by the texts", cited: "Clauses cited", related: "Nearest clauses",
       official: "Official text", refused: "This page ({o}) may not use the assistant, or the assistant cannot be reached.",
-      failed: "The answer could not be completed.", intro: "Every sentence of an answer cites a clause of the OECD Recommendation on Digital Government Strategies.",
+      failed: "The answer could not be completed.", intro: "Every sentence of an answer cites a clause of the OECD text it rests on.", texts: "Answers from: ",
       clause: "Clause {id}", empty: "Type a question first." },
-    fr: { title: "Interroger la Recommandation", open: "Interroger la Recommandation", close: "Fermer",
-      label: "Votre question", send: "Demander", back: "Retour à la réponse", searching: "Recherche dans la Recommandation…",
-      notCovered: "Hors du champ de la Recommandation", cited: "Dispositions citées", related: "Dispositions les plus proches",
+    fr: { title: "Interroger les Recommandations de l’OCDE", open: "Interroger les Recommandations de l’OCDE", close: "Fermer",
+      label: "Votre question", send: "Demander", back: "Retour à la réponse", searching: "Recherche dans les textes…",
+      notCovered: "Hors du champ des textes", cited: "Dispositions citées", related: "Dispositions les plus proches",
       official: "Texte officiel", refused: "Cette page ({o}) n’est pas autorisée à utiliser l’assistant, ou l’assistant est injoignable.",
-      failed: "La réponse n’a pas pu être complétée.", intro: "Chaque phrase d’une réponse cite une disposition de la Recommandation de l’OCDE sur les stratégies numériques gouvernementales.",
+      failed: "La réponse n’a pas pu être complétée.", intro: "Chaque phrase d’une réponse cite une disposition du texte de l’OCDE sur lequel elle repose.", texts: "Réponses tirées de : ",
       clause: "Disposition {id}", empty: "Saisissez d’abord une question." },
-    es: { title: "Preguntar a la Recomendación", open: "Preguntar a la Recomendación", close: "Cerrar",
-      label: "Su pregunta", send: "Preguntar", back: "Volver a la respuesta", searching: "Buscando en la Recomendación…",
-      notCovered: "No cubierto por la Recomendación", cited: "Cláusulas citadas", related: "Cláusulas más cercanas",
+    es: { title: "Preguntar a las Recomendaciones de la OCDE", open: "Preguntar a las Recomendaciones de la OCDE", close: "Cerrar",
+      label: "Su pregunta", send: "Preguntar", back: "Volver a la respuesta", searching: "Buscando en los textos…",
+      notCovered: "No cubierto por los textos", cited: "Cláusulas citadas", related: "Cláusulas más cercanas",
       official: "Texto oficial", refused: "Esta página ({o}) no puede usar el asistente, o el asistente no responde.",
-      failed: "No se pudo completar la respuesta.", intro: "Cada frase de una respuesta cita una cláusula de la Recomendación de la OCDE.",
+      failed: "No se pudo completar la respuesta.", intro: "Cada frase de una respuesta cita una cláusula del texto de la OCDE en que se basa.", texts: "Respuestas a partir de: ",
       clause: "Cláusula {id}", empty: "Escriba primero una pregunta." },
-    de: { title: "Die Empfehlung fragen", open: "Die Empfehlung fragen", close: "Schließen",
-      label: "Ihre Frage", send: "Fragen", back: "Zurück zur Antwort", searching: "Die Empfehlung wird durchsucht…",
-      notCovered: "Von der Empfehlung nicht abgedeckt", cited: "Zitierte Bestimmungen", related: "Nächste Bestimmungen",
+    de: { title: "Die OECD-Empfehlungen fragen", open: "Die OECD-Empfehlungen fragen", close: "Schließen",
+      label: "Ihre Frage", send: "Fragen", back: "Zurück zur Antwort", searching: "Die Texte werden durchsucht…",
+      notCovered: "Von den Texten nicht abgedeckt", cited: "Zitierte Bestimmungen", related: "Nächste Bestimmungen",
       official: "Amtlicher Text", refused: "Diese Seite ({o}) darf den Assistenten nicht nutzen, oder er ist nicht erreichbar.",
-      failed: "Die Antwort konnte nicht abgeschlossen werden.", intro: "Jeder Satz einer Antwort zitiert eine Bestimmung der OECD-Empfehlung.",
+      failed: "Die Antwort konnte nicht abgeschlossen werden.", intro: "Jeder Satz einer Antwort zitiert eine Bestimmung des OECD-Textes, auf dem er beruht.", texts: "Antworten aus: ",
       clause: "Bestimmung {id}", empty: "Bitte zuerst eine Frage eingeben." },
   };
   const STYLE = `:host{all:initial;position:fixed;right:20px;bottom:20px;z-index:2147483000}
@@ -117,6 +117,7 @@ a{color:#173f8a}
       this.log.setAttribute("role", "log");
       this.log.setAttribute("aria-live", "polite");
       this.log.append(el("p", "intro", t.intro));
+      this.listInstruments();
       this.clause = el("div", "clause");
       this.clause.hidden = true;
       this.clause.setAttribute("aria-live", "polite");
@@ -138,6 +139,16 @@ a{color:#173f8a}
       this.panel.append(head, this.log, this.clause, form);
       this.panel.onkeydown = (e) => { if (e.key === "Escape") this.toggle(false); };
       this.box.append(this.launch, this.panel);
+    }
+
+    async listInstruments() {
+      // The instruments' titles come from the server's metadata, never from this script.
+      try {
+        const res = await this.request("/v1/instruments");
+        if (!res.ok) return;
+        const titles = ((await res.json()).instruments || []).map((i) => i.title).filter(Boolean);
+        if (titles.length) this.log.querySelector(".intro").after(el("p", "intro", this.t.texts + titles.join("; ")));
+      } catch (e) { /* the list is a courtesy: asking still works without it */ }
     }
 
     toggle(open) {
