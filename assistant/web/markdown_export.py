@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from assistant.answering.types import Answer, Citation
@@ -225,7 +226,7 @@ def panel_message(message: str) -> str:
 
 def panel_intro() -> str:
     return panel_message(
-        "Click a citation chip such as IV.9 in an answer, or browse the Recommendation below, "
+        "Click a citation chip such as IV.9 in an answer, or browse the texts below, "
         "to read a clause's full text here."
     )
 
@@ -247,12 +248,13 @@ def browser_label(clause: Clause) -> str:
     return f"{indent}{clause.clause_id} — {short(text, 80)}"
 
 
-def header(instrument: Instrument) -> str:
+def header(instruments: Sequence[Instrument]) -> str:
+    """The page's heading: every instrument the answers come from, by title and id."""
+    named = " and the ".join(f"{html.escape(i.title)} ({html.escape(i.id)})" for i in instruments)
     return (
         '<header class="site-header"><h1>Digital Government Strategies — cited assistant</h1>'
-        f"<p>Answers from the OECD {html.escape(instrument.title)} ({html.escape(instrument.id)})."
-        " Every sentence cites a clause; questions the Recommendation does not cover are "
-        "declined.</p></header>"
+        f"<p>Answers from the OECD {named}. Every sentence cites a clause; questions the texts "
+        "do not cover are declined.</p></header>"
     )
 
 

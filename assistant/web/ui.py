@@ -229,7 +229,10 @@ def build_ui(services: Services, audit: AuditLog | None = None) -> gr.Blocks:
     ) as blocks:
         conversation = gr.State([])
         last_answer = gr.State(None)
-        gr.HTML(render.header(services.corpus.primary), elem_id="page-header")
+        gr.HTML(
+            render.header([i.instrument for i in services.corpus.instruments]),
+            elem_id="page-header",
+        )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
                 left = chat_column(services)
