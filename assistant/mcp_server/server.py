@@ -219,13 +219,19 @@ def add_tools(server: MCPServer, services: Services, on_answer: AnswerHook | Non
             list[ChatMessage] | None,
             Field(description="Earlier turns, oldest first, for follow-up questions."),
         ] = None,
+        instruments: Annotated[
+            list[str] | None,
+            Field(description="Answer only from these instruments, e.g. ['OECD/LEGAL/0449']."),
+        ] = None,
     ) -> CitedAnswer:
-        """A cited answer: every sentence cites a clause, or the assistant says the
-        Recommendation does not cover the question and names the nearest clauses."""
+        """A cited answer: every sentence cites a clause, or the assistant says the texts do
+        not cover the question and names the nearest clauses."""
         turns = history or []
         checked(services, question, turns)
+        for instrument in instruments or []:
+            check_instrument(services.corpus, instrument)
         try:
-            answer = services.answers.ask(question, turns)
+            answer = services.answers.ask(question, turns, instruments)
         except IndexNotReady as exc:
             raise ToolError(f"The clause index is not available: {exc}") from exc
         except ValueError as exc:

@@ -42,7 +42,7 @@ def test_lists_four_read_only_tools_and_the_clause_resources(fake_index: Service
     assert all(tool.annotations and tool.annotations.read_only_hint for tool in tools.tools)
     assert by_name["search_clauses"].input_schema["required"] == ["query"]
     assert by_name["search_clauses"].input_schema["properties"]["top_k"]["maximum"] == 50
-    assert set(by_name["ask"].input_schema["properties"]) == {"question", "history"}
+    assert set(by_name["ask"].input_schema["properties"]) == {"question", "history", "instruments"}
     assert [r.uri for r in resources.resources] == ["clauses://index"]
     assert [t.uri_template for t in templates.resource_templates] == ["clause://{clause_id}"]
 
@@ -68,6 +68,21 @@ def test_each_tool_answers(fake_index: Services) -> None:
     assert any(f"[{clause_id}]" in answer["answer"] for clause_id in cited)
     # Agents reading only the text content get the same JSON.
     assert json.loads(ask.content[0].text)["answer"] == answer["answer"]
+
+
+def test_ask_answers_from_the_instruments_asked_for(fake_index: Services) -> None:
+    question = "Should governments invest in research and development for trustworthy AI?"
+
+    async def script(client: Client) -> Any:
+        return [
+            await client.call_tool("ask", {"question": question, "instruments": [instrument]})
+            for instrument in ("OECD/LEGAL/0449", "OECD/LEGAL/0406")
+        ]
+
+    for instrument, result in zip(("OECD/LEGAL/0449", "OECD/LEGAL/0406"), run(fake_index, script)):
+        answer = result.structured_content
+        shown = answer["citations"] or answer["related"]
+        assert shown and {c["instrument"] for c in shown} == {instrument}
 
 
 def test_a_follow_up_and_a_refusal(fake_index: Services) -> None:
@@ -103,6 +118,7 @@ def test_a_follow_up_and_a_refusal(fake_index: Services) -> None:
         ),
         ("get_clause", {"id": "XX.99"}, "There is no clause 'XX.99'"),
         ("ask", {"question": "x" * 5000}, "characters"),
+        ("ask", {"question": FUNDING, "instruments": ["OECD/LEGAL/9999"]}, "Unknown instrument"),
         ("ask", {"question": "Hi", "history": [{"role": "robot", "content": "?"}]}, "role"),
         ("no_such_tool", {}, "Unknown tool"),
     ],
