@@ -52,7 +52,7 @@ def _is_valid(folder: Path, model_dir: Path, precision: Precision) -> dict[str, 
         return None
     name, key = (FLOAT_FILE, "float_sha256") if precision == "float" else (INT8_FILE, "int8_sha256")
     path = folder / name
-    if not path.is_file() or sha256_file(path) != manifest.get(key):
+    if key not in manifest or not path.is_file() or sha256_file(path) != manifest[key]:
         return None
     return manifest
 
@@ -67,6 +67,7 @@ def ensure_export(
     if manifest is None:
         command = [sys.executable, "-m", "assistant.backends.onnx_export"]
         command += ["--model-dir", str(model_dir), "--out-dir", str(folder)]
+        command += ["--int8"] if precision == "int8" else []
         done = subprocess.run(command, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S)
         manifest = _is_valid(folder, model_dir, precision)
         if done.returncode != 0 or manifest is None:

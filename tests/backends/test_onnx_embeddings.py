@@ -17,7 +17,7 @@ from assistant.backends.embeddings import (
     resolve_model_path,
 )
 from assistant.backends.onnx_embeddings import ensure_export, export_dir
-from assistant.backends.onnx_export import MANIFEST_FILE, sha256_file
+from assistant.backends.onnx_export import INT8_FILE, MANIFEST_FILE, sha256_file
 from assistant.retrieval.representations import representations
 from assistant.services import Services
 from assistant.settings import Settings
@@ -69,6 +69,13 @@ def test_export_is_reproducible_and_redone_when_damaged(
         handle.truncate(1000)
     again, digest_again = ensure_export(tmp_path, model, resolve_model_path(model), "float")
     assert again == path and digest_again == digest == sha256_file(path)
+    # The int8 graph is made only when it is asked for, and then beside the same float graph.
+    folder = export_dir(tmp_path, model)
+    assert not (folder / INT8_FILE).exists()
+    assert "int8_sha256" not in json.loads((folder / MANIFEST_FILE).read_text())
+    int8_path, int8_digest = ensure_export(tmp_path, model, resolve_model_path(model), "int8")
+    assert int8_path == folder / INT8_FILE and int8_digest == sha256_file(int8_path)
+    assert sha256_file(path) == digest
 
 
 def test_int8_vectors_are_near_but_get_their_own_index(real_services: Services) -> None:
