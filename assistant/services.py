@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.answering.assembly import AnswerAssembler
-from assistant.answering.chain import CitedAnswerChain
 from assistant.answering.clause_ranker import LearnedClauseRanker
 from assistant.answering.composer import Composer
 from assistant.answering.decision import FigureCheck, ScopeDecider, ThresholdScopeDecider
@@ -50,9 +50,12 @@ from assistant.corpus.instruments import Corpus
 from assistant.retrieval.ingest import IndexService
 from assistant.retrieval.query import QueryRewriter
 from assistant.retrieval.query_adapter import AdaptedQueryEmbeddings, QueryAdapter
-from assistant.retrieval.retriever import ClauseRetriever
 from assistant.retrieval.search import HybridSearch, RetrievalVectors
 from assistant.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: LangChain's runnables cost ~0.5 s at start-up
+    from assistant.answering.chain import CitedAnswerChain
+    from assistant.retrieval.retriever import ClauseRetriever
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +122,8 @@ class Services:
 
     @cached_property
     def retriever(self) -> ClauseRetriever:
+        from assistant.retrieval.retriever import ClauseRetriever
+
         return ClauseRetriever(search=self.search)
 
     @cached_property
@@ -249,6 +254,8 @@ class Services:
     @cached_property
     def chain(self) -> CitedAnswerChain:
         """The answer pipeline as a LangChain Runnable (``invoke``, ``stream``, ``batch``)."""
+        from assistant.answering.chain import CitedAnswerChain
+
         return CitedAnswerChain(self.answers)
 
     def warm_up(self, progress: bool = False) -> None:
