@@ -7,8 +7,9 @@ names the words that differ, so a reviewer can verify the finding by reading the
 - a negation the clause does not make ("should not", "avoid"), counted in the part of the clause
   the sentence is about: "so that datasets are not duplicated" restates "to avoid duplication",
   and a "not" elsewhere in a long clause does not excuse one the sentence adds;
-- an obligation the clause does not impose ("must", "is required to", "mandatory" where the clause
-  says "should" or "invites"), or a weakening it does not allow ("optional");
+- an obligation the clause does not impose ("must", "is required to", "mandatory", "instructs"
+  where the clause says "should" or "invites"), or a weakening it does not allow ("optional",
+  "if they wish", "can choose whether", "may" where it says "should");
 - sanctions the text never mentions (fines, penalties, suspension);
 - an actor or a name the clause does not mention (private companies, a committee it does not name;
   the engine sets aside those the clause names in other words);
@@ -53,15 +54,19 @@ DEADLINE_WORDS_RE = re.compile(
 STRONG_MODAL_RE = re.compile(
     r"\b(?:must|shall|required?|requires|requiring|oblige[sd]?|obliging|obligated|obligations?|obligatory|"
     r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
-    r"legally bound|enforce[sd]?|imposes?)\b",
+    r"legally bound|enforce[sd]?|imposes?|instructs?|instructed)\b",
     re.IGNORECASE,
 )
 OBLIGING_RE = re.compile(r"\b(?:INSTRUCTS|instructs|must|shall)\b")
 WEAK_MODAL_RE = re.compile(
     r"\b(?:optional|discretionary|voluntary|at their discretion|discretion|if they (?:so )?"
-    r"(?:wish|choose|like|want|see fit)|(?:is|are) free to|up to each|left to each)\b",
+    r"(?:wish|choose|like|want|see fit)|(?:is|are) free to|up to each|left to each|"
+    r"(?:can|may|could) (?:choose|decide) whether|whether or not)\b",
     re.IGNORECASE,
 )
+PERMISSION_RE = re.compile(r"\b(?:may|might)\b", re.IGNORECASE)
+PERMITTED_RE = re.compile(r"\b(?:may|might|could|can)\b", re.IGNORECASE)
+RECOMMENDING_RE = re.compile(r"\b(?:should|RECOMMENDS|INSTRUCTS|must|shall)\b")
 CLAUSE_MODAL_RE = re.compile(
     r"\b(?:should|recommends|invites|encourage|instructs|may|can|agrees|recognising)\b",
     re.IGNORECASE,
@@ -170,6 +175,10 @@ def _modality(claim: str, source: str) -> list[Difference]:
         for word in WEAK_MODAL_RE.findall(claim)
         if word.lower() not in lowered
     ]
+    permitted = PERMISSION_RE.search(claim) and not PERMITTED_RE.search(source)
+    if not found and permitted and RECOMMENDING_RE.search(source):
+        # "may develop" where it says "should develop": a recommendation made a permission
+        found.append(Difference(kind="modality", claim="may", clause=instead))
     return found
 
 

@@ -4,7 +4,10 @@ Counted, not just looked for ("should not" added to a clause that already says "
 still a reversal), in the part of the clause the sentence is about, and by wording: "prevent"
 where the clause says "avoid" is a paraphrase; a plain "not" restates an "avoid", a lack or a
 failure of the clause about the same thing ("so that datasets are not duplicated" for "to avoid
-duplication"), which the few words after each tell.
+duplication"), which the few words after each tell. The other way round, a plain negation of
+the clause that the sentence leaves out while it says what the clause denies ("governments
+should separate efficiency from ..." where it says they "can no longer afford to separate") is a
+difference too.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def negations(claim: str, source: str, focus: str | None = None) -> list[Differe
     # after each share a content word. "Should not keep a picture ... to avoid duplication"
     # does not.
     spare = _restated(claim, part) if said.get("not") else 0
-    found = []
+    found = _dropped(claim, part, said)
     for key, (count, word) in said.items():
         extra = count - have.get(key, (0, ""))[0]
         if key == "not":
@@ -116,3 +119,38 @@ def _restated(claim: str, part: str) -> int:
             others.remove(match)
             used += 1
     return used
+
+
+# Negations that are part of a phrase a sentence may give without them ("within three years"
+# for "no later than three years", "X and Y" for "not only X but also Y").
+IDIOM_RE = re.compile(r"no(?:t)? (?:later|earlier|sooner|more|less|only|just|least)\b", re.I)
+DROPPED_SHARED = 2
+NEGATION_FILLERS = frozenset(
+    tokenize("longer afford able need necessarily simply merely always")
+)  # content words a sentence must share with what the clause negates
+
+
+def _dropped(claim: str, part: str, said: dict[str, tuple[int, str]]) -> list[Difference]:
+    """A plain negation of the clause ("can no longer afford to separate", "is not to
+    introduce") that the sentence leaves out while it says what the clause negates ("... to
+    separate efficiency from ...", "is to introduce ..."): two of the few words after it, and
+    fewer negations of any wording, lack- or fail-words in the sentence than plain ones there."""
+    plain = [
+        (" ".join(part[m.start() :].split()[:5]), set(after[:NEGATED_WORDS]), _head(after))
+        for m in NEGATION_RE.finditer(part)
+        if _negation_class(m.group(0)) == "not" and not IDIOM_RE.match(part, m.start())
+        for after in [tokenize(part[m.end() :])]
+    ]
+    made = sum(count for count, _ in said.values()) + len(NEGATIVE_POLARITY_RE.findall(claim))
+    if len(plain) <= made:
+        return []
+    words = set(tokenize(claim))
+    for word, window, head in plain:
+        if head in words and len(window & words) >= DROPPED_SHARED:
+            return [Difference(kind="negation", claim="it without the negation", clause=word)]
+    return []
+
+
+def _head(words: list[str]) -> str:
+    """What a negation denies: its first content word past "longer", "afford" and the like."""
+    return next((w for w in words if w not in NEGATION_FILLERS), "")

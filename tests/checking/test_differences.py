@@ -155,3 +155,30 @@ def test_the_opposite_direction_about_the_same_thing_is_a_difference(corpus: Cor
     closer = clause(corpus, "background.1")
     away = "The Recommendation aims at moving governments further away from citizens."
     assert ("direction", "further away from") in kinds(away, closer)
+
+
+def test_a_negation_of_the_clause_left_out_is_a_difference(corpus: Corpus) -> None:
+    expectations = clause(corpus, "background.3")
+    dropped = "The Recommendation encourages governments to separate efficiency from other goals."
+    assert ("negation", "it without the negation") in kinds(dropped, expectations)
+    kept = "Governments can no longer afford to separate efficiency from other policy objectives."
+    assert kinds(kept, expectations) == set()
+    # "no later than three years" may be said "within three years"
+    viii = clause(corpus, "VIII")
+    assert kinds("The Public Governance Committee reports within three years.", viii) == set()
+
+
+def test_a_recommendation_made_a_permission_or_an_instruction_is_a_modality(
+    corpus: Corpus,
+) -> None:
+    stakeholders = clause(corpus, "IV.9.ii")
+    sentence = "Governments may involve key stakeholders in the definition of the business case."
+    assert ("modality", "may") in kinds(sentence, stakeholders)
+    choose = "Governments can choose whether to involve key stakeholders in the business case."
+    assert ("modality", "can choose whether") in kinds(choose, stakeholders)
+    members = clause(corpus, "VI")
+    assert ("modality", "instructed") in kinds(
+        "Members are instructed to disseminate the Recommendation.", members
+    )
+    viii = clause(corpus, "VIII")
+    assert kinds("The Public Governance Committee is instructed to monitor it.", viii) == set()
