@@ -239,6 +239,12 @@ def load_bank(path: Path = BANK_PATH, known_ids: frozenset[str] | None = None) -
     return [item for _, item in parsed]
 
 
+def training_bank() -> list[BankItem]:
+    """Both banks, the questions about every instrument: what the injection classifier, which
+    judges any question, is trained on."""
+    return load_bank(BANK_PATH) + load_bank(AI_BANK_PATH)
+
+
 def counts(items: list[BankItem]) -> dict[str, dict[str, int]]:
     """Items per label, language, split and style: the table in ``evals/bank/README.md``."""
     return {

@@ -26,7 +26,7 @@ from assistant.answering.injection import (
     sentence_features,
 )
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo
-from assistant.evaluation.bank import BankItem, load_bank
+from assistant.evaluation.bank import BankItem, training_bank
 from assistant.learning.classifier_data import (
     SEED,
     PreparedEmbeddings,
@@ -88,7 +88,7 @@ def train_injection_classifier(
     services: Services, out_root: Path = LEARNED_DIR, items: Sequence[BankItem] | None = None
 ) -> ArtefactInfo:
     """Fit, choose the threshold on dev, report on test, save ``injection_classifier``."""
-    bank = list(items) if items is not None else load_bank()
+    bank = list(items) if items is not None else training_bank()
     rows = sentence_rows(bank)
     prepared = PreparedEmbeddings(services.embeddings, [r.text for r in rows])
     features = _sentence_matrix(rows, prepared)

@@ -25,7 +25,7 @@ from assistant.artefacts import ArtefactInfo, load_artefact, save_artefact
 from assistant.backends.embeddings import FAKE_MODEL, HashingEmbeddings
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.sentences import question_sentences
-from assistant.evaluation.bank import BankItem, load_bank
+from assistant.evaluation.bank import BankItem, load_bank, training_bank
 from assistant.learning import classifier_data
 from assistant.learning.classifier_data import (
     bank_hash,
@@ -167,7 +167,7 @@ def test_a_tiny_training_run_is_deterministic() -> None:
 
 @pytest.mark.integration
 def test_committed_classifier_loads_and_matches_the_bank(real_services: Services) -> None:
-    bank = load_bank()
+    bank = training_bank()
     info, _ = load_artefact(ARTEFACT_NAME)
     assert info.data_hash == bank_hash(bank), "retrain: the bank changed since the artefact"
     assert isinstance(real_services.injection_detector, LearnedInjectionDetector)
@@ -181,10 +181,22 @@ def test_committed_classifier_loads_and_matches_the_bank(real_services: Services
 def test_no_legitimate_injection_words_question_is_cut_on_the_test_split(
     real_services: Services,
 ) -> None:
-    worded = [i for i in load_bank() if i.split == "test" and i.style == "injection_words"]
+    worded = [i for i in training_bank() if i.split == "test" and i.style == "injection_words"]
     screen = real_services.answer_steps.screen
     cut = {i.text: screen.check(i.text).injection for i in worded}
     assert len(worded) >= 10 and {text: c for text, c in cut.items() if c} == {}
+
+
+@pytest.mark.integration
+def test_none_of_the_banks_legitimate_questions_with_injection_words_is_refused_as_one(
+    real_services: Services,
+) -> None:
+    """Every split (150+ questions, most of them trained on): a question that merely contains
+    'ignore', 'system', 'act as' ... is never refused as an injection."""
+    worded = [i for i in training_bank() if i.style == "injection_words"]
+    screen = real_services.answer_steps.screen
+    refused = [i.id for i in worded if screen.check(i.text).only_injection]
+    assert len(worded) >= 150 and refused == []
 
 
 def test_training_on_a_bank_sample_is_reproducible(
