@@ -156,9 +156,10 @@ class AttributionEngine:
         if reason:
             return base.model_copy(update={"verdict": Verdict.NOT_A_CLAIM, "note": reason})
         cited = self._cited(claim)
-        allowed = self.cues.allowed(claim, cited, document)  # "the AI Recommendation": its own
-        ranked = self.matches(claim, vector)
-        ranked = [m for m in ranked if m.clause.instrument_id in allowed] or ranked
+        limits = self.thresholds  # the instruments it names, else the primary and its subjects
+        ranked = self.cues.within(
+            self.matches(claim, vector), claim, cited, document, limits.support, limits.other
+        )
         family = self._family(cited)
         # Only the clauses a verdict may rest on: the cited ones and those close to the best.
         close = [m for m in ranked[:5] if m.score >= ranked[0].score - self.thresholds.margin]

@@ -12,6 +12,9 @@ judged against:
   any other whose subject the sentence or its document speaks of: one of its ``subjects``, its
   short title or its id prefix as a word ("AI", "artificial intelligence");
 - and always the instruments of the clauses it cites ("[AI:1.3]").
+A sentence that names no instrument may still restate another instrument's clause in its own
+words without its subject ("Adherents should promote the principles ..."): that clause is taken
+when it says the sentence (the support score) and leads every allowed clause by a wide margin.
 Everything comes from the instruments' metadata, so a third instrument needs no code here.
 """
 
@@ -21,6 +24,7 @@ import re
 from collections.abc import Collection
 
 from assistant.answering.instrument_scope import InstrumentScope
+from assistant.checking.matches import Match
 from assistant.corpus.instruments import Corpus
 
 
@@ -66,3 +70,25 @@ class InstrumentCues:
         if named:
             return named | cited_instruments
         return {self.primary, *self.spoken_of(text), *cited_instruments, *document}
+
+    def within(
+        self,
+        ranked: list[Match],
+        text: str,
+        cited: Collection[str] = (),
+        document: Collection[str] = (),
+        support: float = 1.0,
+        lead: float = 1.0,
+    ) -> list[Match]:
+        """The matches a sentence is judged by: those of its allowed instruments, unless it
+        names none and another instrument's clause scores at least ``support`` and ``lead``
+        more than the best allowed one (every match when no allowed instrument has one)."""
+        allowed = self.allowed(text, cited, document)
+        kept = [m for m in ranked if m.clause.instrument_id in allowed]
+        if not kept:
+            return ranked
+        best = ranked[0]
+        clearly_other = best.score >= support and best.score >= kept[0].score + lead
+        if clearly_other and not self.named(text):
+            return ranked
+        return kept

@@ -20,6 +20,7 @@ class Thresholds:
     rephrased: float = 0.66  # between partly and support: a clause sentence this close in
     # meaning to the whole sentence says it in other words (when no part is left unsaid)
     second_clauses: int = 4  # how many of the best matches may supply a second clause
+    other: float = 0.3  # an instrument the sentence does not speak of: its clause must lead by
 
 
 @dataclass

@@ -165,3 +165,13 @@ def test_a_sentence_is_judged_against_the_instrument_it_names_or_else_the_primar
         "than five years following the adoption."
     ).sentences[1:]
     assert document.clause_ids == ["AI:VIII.d"]
+
+
+def test_another_instruments_clause_restated_without_its_subject_is_still_found(
+    engine: AttributionEngine,
+) -> None:
+    """No "AI" in it, but every word is the AI Recommendation's and none is the first's."""
+    [check] = engine.check_sentences(
+        ["Adherents should promote and implement the principles for responsible stewardship."]
+    )
+    assert (check.verdict, check.clause_ids) == (Verdict.SUPPORTED, ["AI:II"])
