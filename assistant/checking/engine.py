@@ -10,8 +10,10 @@ clause gives in other words is no difference: ``wording.py``), and ``coverage.py
 "supported" and "partly supported": a part of the sentence that neither the clause nor another
 item of its paragraph says. Below the support score, a sentence whose meaning is that of one of
 the clause's sentences is supported too (everyday paraphrase). A sentence that cites a clause
-(``[IV.9]``, "paragraph 9") is judged by that clause first. Thresholds are data (``Thresholds``)
-chosen on the meta-evaluation's dev part and on the purpose-written tuning set.
+(``[IV.9]``, "paragraph 9") is judged by that clause first; French, Spanish and German are read
+in English (``reading.py``), and a sentence rests on the instruments it names or speaks of
+(``instruments.py``). Thresholds are data (``Thresholds``, ``matches.py``) chosen on the
+meta-evaluation's dev part and on the purpose-written tuning sets.
 """
 
 from __future__ import annotations

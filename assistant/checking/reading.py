@@ -41,6 +41,8 @@ _ENGLISH_MONTHS = (
 _CHECK_WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "doit": "must",
+        "exige": "requires",
+        "exigent": "require",
         "doivent": "must",
         "devront": "must",
         "obligatoire": "mandatory",
@@ -64,6 +66,8 @@ _CHECK_WORDS: dict[str, dict[str, str]] = {
     },
     "es": {
         "debe": "must",
+        "exige": "requires",
+        "obliga": "obliges",
         "deben": "must",
         "deberán": "must",
         "obligatorio": "mandatory",
@@ -85,6 +89,7 @@ _CHECK_WORDS: dict[str, dict[str, str]] = {
     },
     "de": {
         "verpflichtet": "obliged",
+        "verlangt": "requires",
         "verbindlich": "binding",
         "vorgeschrieben": "mandatory",
         "freiwillig": "voluntary",
