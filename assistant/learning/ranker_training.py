@@ -29,7 +29,7 @@ from assistant.answering.selection import ClauseSelection
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ScoredClause
-from assistant.evaluation.bank import BankItem, load_bank
+from assistant.evaluation.bank import BankItem, training_bank
 from assistant.learning.classifier_data import (
     REFUSE_LABELS,
     SEED,
@@ -145,7 +145,7 @@ def train_clause_ranker(
 ) -> ArtefactInfo:
     """Fit the ranker on train, choose its join threshold on dev, report on test, save
     ``clause_ranker``."""
-    bank = list(items) if items is not None else load_bank()
+    bank = list(items) if items is not None else training_bank()
     corpus, max_clauses = services.corpus, services.settings.answer_max_clauses
     cases = {
         split: ranker_cases(services, (i for i in bank if i.split == split))

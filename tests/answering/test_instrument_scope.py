@@ -68,9 +68,9 @@ def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpu
         for h in biased.keep_best(about_the_text, close, InstrumentFocus(None))
     ] == [DG]
     # The bias is for questions that speak of "the Recommendation" without naming one only.
-    assert [h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))] == [
-        AI
-    ]
+    assert [
+        h.clause.instrument_id for h in biased.keep_best("q", close, InstrumentFocus(None))
+    ] == [AI]
     named = scope.keep_best("q", hits, InstrumentFocus((AI, DG)))
     assert len(named) == 3  # a named focus was applied by the search already
 
@@ -82,7 +82,11 @@ def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpu
         ("Who is asked to spread the word under each Recommendation?", (DG, AI), True),
         ("Que disent les deux recommandations sur les compétences ?", (DG, AI), True),
         ("What do the digital government and AI recommendations each say on this?", (DG, AI), True),
-        ("The AI text calls trust a key enabler; is the idea in the digital government text?", (DG, AI), True),
+        (
+            "The AI text calls trust a key enabler; is the idea in the digital government text?",
+            (DG, AI),
+            True,
+        ),
         ("Which of the two Recommendations mentions data trusts?", None, False),
         ("Does either Recommendation say anything about social media?", None, False),
         ("Does it cover both public and private sector bodies?", None, False),

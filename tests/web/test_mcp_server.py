@@ -73,13 +73,15 @@ def test_each_tool_answers(fake_index: Services) -> None:
 def test_ask_answers_from_the_instruments_asked_for(fake_index: Services) -> None:
     question = "Should governments invest in research and development for trustworthy AI?"
 
+    wanted = ("OECD/LEGAL/0449", "OECD/LEGAL/0406")
+
     async def script(client: Client) -> Any:
         return [
             await client.call_tool("ask", {"question": question, "instruments": [instrument]})
-            for instrument in ("OECD/LEGAL/0449", "OECD/LEGAL/0406")
+            for instrument in wanted
         ]
 
-    for instrument, result in zip(("OECD/LEGAL/0449", "OECD/LEGAL/0406"), run(fake_index, script)):
+    for instrument, result in zip(wanted, run(fake_index, script), strict=True):
         answer = result.structured_content
         shown = answer["citations"] or answer["related"]
         assert shown and {c["instrument"] for c in shown} == {instrument}
