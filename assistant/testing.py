@@ -61,7 +61,9 @@ class InMemoryStore:
             target.vectors.extend(list(v) for v in vectors)
             target.metadatas.extend(dict(m) for m in metadatas)
 
-    def query(self, name: str, vector: Sequence[float], n: int) -> list[VectorHit]:
+    def query(
+        self, name: str, vector: Sequence[float], n: int, metadata: bool = True
+    ) -> list[VectorHit]:
         found = self.collections[name]
         norm = math.sqrt(sum(x * x for x in vector)) or 1.0
         scored = [
@@ -70,7 +72,11 @@ class InMemoryStore:
         ]
         scored.sort(key=lambda pair: -pair[0])
         return [
-            VectorHit(id=found.ids[i], metadata=found.metadatas[i], similarity=similarity)
+            VectorHit(
+                id=found.ids[i],
+                metadata=found.metadatas[i] if metadata else {},
+                similarity=similarity,
+            )
             for similarity, i in scored[:n]
         ]
 

@@ -61,7 +61,9 @@ class VectorStore(Protocol):
         metadatas: Sequence[dict[str, Any]],
     ) -> None: ...
 
-    def query(self, name: str, vector: Sequence[float], n: int) -> list[VectorHit]: ...
+    def query(
+        self, name: str, vector: Sequence[float], n: int, metadata: bool = True
+    ) -> list[VectorHit]: ...
 
     def vectors_where(
         self, name: str, metadata: dict[str, str]

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection
+from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
@@ -21,6 +22,7 @@ from assistant.corpus.records import Clause, ScoredClause
 from assistant.corpus.references import resolve_references
 from assistant.retrieval.lexical import LexicalIndex, expand_with_glossary, tokenize
 from assistant.retrieval.query import QueryRewriter
+from assistant.retrieval.representations import representations
 from assistant.settings import Settings
 
 MANIFEST_TTL_S = 2.0
@@ -120,9 +122,8 @@ class HybridSearch:
         ``question`` is already rewritten: its vector is the one :meth:`query_vector` gives."""
         vector = self.embeddings.embed_query(question)
         similarities: dict[str, list[float]] = defaultdict(list)
-        for hit in self._query_live(vector):
-            key = f"{hit.metadata.get('instrument_id')}#{hit.metadata.get('clause_id')}"
-            similarities[key].append(hit.similarity)
+        for key, similarity in self._nearest(vector):
+            similarities[key].append(similarity)
         temperature = self.settings.dense_evidence_temperature
         evidence = {key: _soft_max(sims, temperature) for key, sims in similarities.items()}
         ranked = sorted(evidence, key=lambda key: evidence[key], reverse=True)
@@ -132,21 +133,41 @@ class HybridSearch:
             if key in self.corpus.by_id
         ]
 
-    def _query_live(self, vector: list[float]) -> list[VectorHit]:
+    @cached_property
+    def _representation_keys(self) -> dict[str, str]:
+        """Stored vector id -> clause key, from the corpus this process serves (ids are
+        hashes of what ingestion embedded): hits need no metadata read from the store."""
+        reps = representations(self.corpus, self.settings.use_paraphrases)
+        return {rep.id: rep.clause.key for rep in reps}
+
+    def _nearest(self, vector: list[float]) -> list[tuple[str, float]]:
+        """Clause key and similarity of the nearest stored vectors. An id this process does
+        not know (an index rebuilt elsewhere from another corpus) is looked up the slow way,
+        in the hits' metadata."""
+        keys = self._representation_keys
+        hits = self._query_live(vector, metadata=False)
+        if all(hit.id in keys for hit in hits):
+            return [(keys[hit.id], hit.similarity) for hit in hits]
+        return [
+            (f"{hit.metadata.get('instrument_id')}#{hit.metadata.get('clause_id')}", hit.similarity)
+            for hit in self._query_live(vector, metadata=True)
+        ]
+
+    def _query_live(self, vector: list[float], metadata: bool = True) -> list[VectorHit]:
         """Query the live collection. A rebuild may have dropped the collection this process
         last read from the manifest: then the manifest is re-read and the query retried once on
         the new live collection, so a request never fails because of an index switch."""
         n = self.settings.dense_candidates
         collection = self.active_collection()
         try:
-            return self.store.query(collection, vector, n)
+            return self.store.query(collection, vector, n, metadata)
         except Exception as exc:
             error = exc
         self.invalidate()
         live = self.active_collection()
         if live != collection:
             try:
-                return self.store.query(live, vector, n)
+                return self.store.query(live, vector, n, metadata)
             except Exception as exc:
                 error = exc
         self.invalidate()
