@@ -222,7 +222,7 @@ class Services:
             self.corpus,
             self.settings.instrument_margin,
             router,
-            RetrievalVectors(self.search),
+            RetrievalVectors(self.search, plain=self.embeddings),
             self.settings.instrument_router_weight,
             self.settings.instrument_primary_bias,
         )

@@ -34,7 +34,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo, data_hash, save_artefact
 from assistant.corpus.instruments import Corpus
-from assistant.evaluation.bank import BankItem, load_bank
+from assistant.evaluation.bank import BankItem, training_bank
 from assistant.evaluation.baselines import paragraph_parents
 from assistant.evaluation.metrics import recall_at_k
 from assistant.learning.adapter_fit import FitParams, Problem, fit_adapter
@@ -218,7 +218,7 @@ def train_query_adapter(services: Services, out_root: Path = LEARNED_DIR) -> Art
     metadata. Needs the real model (the adapter is specific to it) and builds the index if
     missing, because candidates are scored by the real hybrid search."""
     settings, corpus = services.settings, services.corpus
-    items = load_bank()
+    items = training_bank()
     reps = representations(corpus, settings.use_paraphrases)
     train, dev = training_examples(corpus, items, reps), bank_examples(items, "dev")
     services.index.ensure()

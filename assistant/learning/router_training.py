@@ -50,12 +50,12 @@ def router_rows(services: Services, split: str) -> tuple[list[str], list[str]]:
 def train_instrument_router(services: Services) -> ArtefactInfo:
     instrument_ids = tuple(i.instrument.id for i in services.corpus.instruments)
     texts, labels = router_rows(services, "train")
-    vectors = np.asarray(services.query_embeddings.embed_documents(texts))
+    vectors = _vectors(services, texts)
     fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=SEED)
     fitted.fit(vectors, labels)
     router = _router(fitted, instrument_ids)
     dev_texts, dev_labels = router_rows(services, "dev")
-    dev_vectors = services.query_embeddings.embed_documents(dev_texts)
+    dev_vectors = _vectors(services, dev_texts)
     right = [
         max((p := router.probabilities(v)), key=p.__getitem__) == label
         for v, label in zip(dev_vectors, dev_labels, strict=True)
@@ -75,6 +75,13 @@ def train_instrument_router(services: Services) -> ArtefactInfo:
     )
     save_artefact(info, router.arrays())
     return info
+
+
+def _vectors(services: Services, texts: list[str]) -> np.ndarray:
+    """What the router reads when serving: the plain model's vector of the rewritten question
+    (never the query adapter's, which is optional and trained apart)."""
+    rewritten = [services.rewriter.rewrite(t) for t in texts]
+    return np.asarray(services.embeddings.embed_documents(rewritten))
 
 
 def _router(fitted: LogisticRegression, instrument_ids: tuple[str, ...]) -> InstrumentRouter:

@@ -30,7 +30,7 @@ from assistant.answering.scope_classifier import (
 )
 from assistant.answering.scope_examples import NOWHERE, ExampleMemory
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo
-from assistant.evaluation.bank import BankItem, load_bank
+from assistant.evaluation.bank import BankItem, training_bank
 from assistant.learning.classifier_data import (
     REFUSE_LABELS,
     SEED,
@@ -134,7 +134,7 @@ def train_scope_classifier(
 ) -> ArtefactInfo:
     """Fit the calibrated decider, choose its operating point on dev, report on test, save
     ``scope_classifier``. Needs the injection classifier of the same ``out_root``."""
-    bank = list(items) if items is not None else load_bank()
+    bank = list(items) if items is not None else training_bank()
     examples, example_keys = example_memory(services, bank)
     rows = decision_rows(services, out_root, bank, examples, example_keys)
     features = np.vstack([feature_row(r.features) for r in rows])

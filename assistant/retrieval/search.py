@@ -225,10 +225,16 @@ class RetrievalVectors(Embeddings):
     so that the question is embedded once per answer (rewritten first, as the search reads
     it; the query adapter applied when it is on)."""
 
-    def __init__(self, search: HybridSearch) -> None:
+    def __init__(self, search: HybridSearch, plain: Embeddings | None = None) -> None:
+        """``plain``: the embedder without the query adapter, for a reader trained on plain
+        vectors of rewritten questions (the instrument router); its cache already holds the
+        vector the adapter moved, so the question is still embedded once."""
         self.search = search
+        self.plain = plain
 
     def embed_query(self, text: str) -> list[float]:
+        if self.plain is not None:
+            return self.plain.embed_query(self.search.rewriter.rewrite(text))
         return self.search.query_vector(text)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -25,7 +25,7 @@ from assistant.answering.scope_examples import ExampleMemory, unit_rows
 from assistant.artefacts import LEARNED_DIR, ArtefactInfo, load_artefact, save_artefact
 from assistant.backends.embeddings import FAKE_MODEL
 from assistant.corpus.records import ScoredClause
-from assistant.evaluation.bank import load_bank
+from assistant.evaluation.bank import training_bank
 from assistant.learning.classifier_data import bank_hash, operating_point
 from assistant.learning.scope_training import decision_rows
 from assistant.services import Services
@@ -159,7 +159,7 @@ def with_learned_scope(real_services: Services) -> Services:
 @pytest.mark.integration
 def test_committed_decider_loads_and_matches_the_bank(real_services: Services) -> None:
     info, _ = load_artefact(ARTEFACT_NAME)
-    assert info.data_hash == bank_hash(load_bank()), "retrain: the bank changed"
+    assert info.data_hash == bank_hash(training_bank()), "retrain: the bank changed"
     assert isinstance(with_learned_scope(real_services).scope_decider, LearnedScopeDecider)
     assert 0.0 < info.params["threshold"] < 1.0
 
@@ -169,7 +169,7 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
     real_services: Services,
 ) -> None:
     """On the bank's test split (never used for fitting or choosing), same screen, same hits."""
-    test = [i for i in load_bank() if i.split == "test"]
+    test = [i for i in training_bank() if i.split == "test"]
     services = with_learned_scope(real_services)
     learned = services.scope_decider
     assert isinstance(learned, LearnedScopeDecider)

@@ -12,7 +12,7 @@ import pytest
 from assistant.artefacts import ArtefactInfo, load_artefact, save_artefact
 from assistant.backends.embeddings import PACKAGED_MODEL, HashingEmbeddings
 from assistant.corpus.instruments import Corpus
-from assistant.evaluation.bank import load_bank
+from assistant.evaluation.bank import training_bank
 from assistant.learning.adapter_fit import FitParams, Problem, fit_adapter, loss_and_gradient
 from assistant.learning.query_adapter_training import (
     Candidate,
@@ -124,7 +124,7 @@ def test_choice_rule_prefers_regularisation_within_one_dev_question() -> None:
 
 
 def test_training_questions_cut_injected_orders_and_skip_followups() -> None:
-    items = [item for item in load_bank() if item.split == "train"]
+    items = [item for item in training_bank() if item.split == "train"]
     examples = bank_examples(items, "train")
     texts = {e.text for e in examples}
     assert len(examples) == sum(i.label in ("in_scope", "false_premise", "injection_wrapped")
@@ -169,7 +169,7 @@ def test_committed_adapter_matches_the_bank_and_lifts_dense_recall_on_dev(
     assert adapter.matrix.shape == (384, 384) and adapter.matrix.dtype == np.float32
     info, _ = load_artefact(ARTEFACT_NAME)
     corpus: Corpus = real_services.corpus
-    items = load_bank()
+    items = training_bank()
     reps = representations(corpus, real_services.settings.use_paraphrases)
     assert info.data_hash == examples_hash(training_examples(corpus, items, reps)), (
         "The bank or the paraphrases changed since the query adapter was trained: "
