@@ -225,6 +225,7 @@ class Services:
             RetrievalVectors(self.search, plain=self.embeddings),
             self.settings.instrument_router_weight,
             self.settings.instrument_primary_bias,
+            floor=self.settings.abstain_threshold,
         )
 
     @cached_property

@@ -80,6 +80,7 @@ class InstrumentScope:
         embeddings: Embeddings | None = None,
         router_weight: float = 0.0,
         primary_bias: float = 0.0,
+        floor: float = 0.0,
     ) -> None:
         """An instrument's evidence is its best clause's cosine plus ``router_weight`` times
         the learned router's probability that the question is about it (no router: the cosine
@@ -87,14 +88,16 @@ class InstrumentScope:
         join the answer. ``primary_bias`` is added to the primary instrument's evidence when the
         question speaks of "the Recommendation" without naming it: a question that could be
         about either ("who monitors the Recommendation?") is about the instrument the assistant
-        is first of all for. All three are set on the development
-        question sets."""
+        is first of all for. All three are set on the development question sets. ``floor``:
+        the similarity an instrument's best clause needs to answer a question about each
+        instrument (the bar of any answer)."""
         self.corpus = corpus
         self.margin = margin
         self.router = router
         self.embeddings = embeddings
         self.router_weight = router_weight
         self.primary_bias = primary_bias
+        self.floor = floor
 
     @property
     def count(self) -> int:
@@ -174,11 +177,19 @@ class InstrumentScope:
         of the instruments :meth:`keep_best` keeps."""
         if not focus.each:
             return self.keep_best(question, hits, focus)[:top_k]
+        best: dict[str, float] = {}
+        for hit in hits:
+            if hit.dense is not None:
+                instrument = hit.clause.instrument_id
+                best[instrument] = max(best.get(instrument, -1.0), hit.dense)
+        # An instrument none of whose clauses reaches the bar of an answer has nothing to say
+        # on the matter: it is left out rather than quoted beside the other.
+        speaking = {i for i, score in best.items() if score >= self.floor} or set(best)
         taken: dict[str, int] = {}
         kept = []
         for hit in hits:
             instrument = hit.clause.instrument_id
-            if taken.get(instrument, 0) < top_k:
+            if instrument in speaking and taken.get(instrument, 0) < top_k:
                 taken[instrument] = taken.get(instrument, 0) + 1
                 kept.append(hit)
         return kept

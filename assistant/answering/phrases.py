@@ -41,6 +41,7 @@ class NoticePhrases(_Phrases):
     premise: str
     no_figure: str
     unknown_names: str
+    instrument_silent: str
 
 
 class ComposePhrases(_Phrases):

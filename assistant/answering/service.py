@@ -212,6 +212,9 @@ class AnswerService:
             yield from _replay(steps.assembler.refusal(question, standalone, hits, reason, notices))
             return
         cited = {steps.assembler.citation(cid).instrument for cid in result.cited}
+        silent = tuple(i for i in focus.instruments or () if i not in cited)
+        if focus.each and silent:
+            notices.append(self._say(phrases.notice.instrument_silent, InstrumentFocus(silent)))
         notices += steps.instruments.version_notices(standalone, cited, focus)
         answer = steps.assembler.answer(question, standalone, hits, result, generator.name, notices)
         yield AnswerEvent(type="answer", answer=answer)

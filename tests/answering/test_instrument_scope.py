@@ -162,3 +162,12 @@ def test_hits_of_two_instruments_are_answered_by_each_best_first(corpus: Corpus)
     assert "IV.9.i" not in chosen  # far behind its own instrument's best
     one = [h for h in hits if h.clause.instrument_id == AI]
     assert {c.instrument_id for c in selection.select("q", one)} == {AI}
+
+
+def test_an_instrument_below_the_floor_has_nothing_to_say_on_each(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, margin=0.0, floor=0.45)
+    hits = [hit(corpus, "IV.9", 0.80), hit(corpus, "IV.9.i", 0.70), hit(corpus, "AI:V", 0.40)]
+    each = scope.narrow("q", hits, InstrumentFocus((DG, AI), each=True), top_k=4)
+    assert [h.clause.clause_id for h in each] == ["IV.9", "IV.9.i"]
+    weak = [hit(corpus, "IV.9", 0.30), hit(corpus, "AI:V", 0.20)]  # none passes: all kept
+    assert len(scope.narrow("q", weak, InstrumentFocus((DG, AI), each=True), top_k=4)) == 2
