@@ -33,8 +33,7 @@ def test_a_text_with_nothing_on_the_matter_is_named_not_quoted(real_services: Se
     )
     assert cited == {DG}
     assert any(
-        "Recommendation on Artificial Intelligence says nothing close enough" in n
-        for n in notices
+        "Recommendation on Artificial Intelligence says nothing close enough" in n for n in notices
     )
 
 
