@@ -62,7 +62,11 @@ class ThresholdScopeDecider:
         content = [h for h in hits if h.clause.kind != ClauseKind.CONTAINER][:TOP_HITS]
         best = max((h.dense or 0.0 for h in content), default=0.0)
         threshold = self.settings.abstain_threshold
-        if scope.unknown_names:
+        # A premise about what the text requires of a matter it speaks of ("Since the
+        # Recommendation requires statistics offices to release all their microdata ...") is
+        # corrected from the nearest clause when one passes the plain bar, whatever else it
+        # names; one about a thing the text never mentions ("... requires blockchain") is not.
+        if scope.unknown_names and not scope.premise_on_covered:
             threshold += (
                 UNKNOWN_SUBJECT_PENALTY if scope.names_are_subject else UNKNOWN_CONTEXT_PENALTY
             )
@@ -76,7 +80,8 @@ class ThresholdScopeDecider:
         # Several names the text never uses, as the subject: the question is about them (unless
         # the user asks to check a claim, which the text can confirm or correct).
         about_others = (
-            scope.names_are_subject
+            not scope.premise_on_covered
+            and scope.names_are_subject
             and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
             and not scope.checks_a_claim
         )

@@ -36,7 +36,9 @@ HARMFUL_RE = re.compile(
 FALSE_PREMISE_RE = re.compile(
     r"\bwhy (?:does|did|do|is)\b.{0,40}\b(?:require|requires|mandate|mandates|oblige|obliges|"
     r"forbid|forbids|ban|bans|prohibit|prohibits|insist|insists|reject|rejects|discourage|"
-    r"discourages|oppose|opposes)\b|\bsince (?:it|the recommendation) (?:requires|bans|forbids)\b",
+    r"discourages|oppose|opposes)\b"
+    r"|\b(?:since|given that|as|because|now that)\s+(?:it|the (?:oecd|recommendation|text|council))"
+    r"\s+(?:requires|bans|forbids|mandates|obliges|prohibits|makes\b[^,.?]{0,60}\bmandatory)\b",
     re.IGNORECASE,
 )
 CLAIM_END_RE = re.compile(r"[,;:?.!]")
@@ -110,6 +112,11 @@ STRUCTURE_WORDS = frozenset(
     "preamble wording text".split()
 )
 ROMAN_NUMERAL_RE = re.compile(r"[IVX]+")
+# Words of amounts ("EUR 1 million"): part of a figure, which the figure check handles, never a
+# topic the text lacks.
+# Words that open the object of a claim ("requires all the ...") before the thing claimed.
+OBJECT_LEAD_WORDS = frozenset("a an the all every each any their its our to that for of".split())
+NUMBER_WORDS = frozenset("million millions billion billions thousand thousands percent".split())
 
 
 @dataclass
@@ -124,6 +131,7 @@ class ScopeCheck:
     harmful: bool = False
     checks_a_claim: bool = False
     claims_premise: bool = False
+    premise_on_covered: bool = False  # a premise whose claimed thing the text speaks of
     asks_for_product: bool = False
 
     @property
@@ -182,6 +190,8 @@ class ScopeGuard:
             unknown_names=names,
             names_are_subject=subject,
             claims_premise=bool(premise),
+            premise_on_covered=bool(premise)
+            and not self._claims_unknown_thing(legitimate, premise),
             asks_for_product=bool(PRODUCT_CHOICE_RE.search(legitimate)),
             figure=figure_question(legitimate),
             harmful=bool(HARMFUL_RE.search(question)),
@@ -211,11 +221,26 @@ class ScopeGuard:
             absent += words if len(words) >= ASKED_TOPIC_UNKNOWN_WORDS else []
         return list(dict.fromkeys(absent))
 
+    def _claims_unknown_thing(self, question: str, premise: re.Match[str]) -> bool:
+        """Whether the thing a premise says the text requires is one it never mentions
+        ("requires blockchain for ...": yes; "requires statistics offices to release all their
+        microdata": no, statistics are the text's matter): the first content word of the
+        claim's object decides."""
+        words = re.findall(r"[A-Za-z][A-Za-z-]+", _claimed_topic(question, premise))
+        head = next((w for w in words if w.lower() not in OBJECT_LEAD_WORDS), None)
+        return head is not None and bool(self.unknown_words(head))
+
     def unknown_words(self, question: str) -> list[str]:
         """Content words of the question that the corpus never uses (e.g. 'blockchain')."""
         known = self.stemmed_vocabulary
         words = re.findall(r"[A-Za-z][A-Za-z-]{3,}", question)
-        return [w for w in words if (tokens := tokenize(w)) and all(t not in known for t in tokens)]
+        return [
+            w
+            for w in words
+            if w.lower() not in NUMBER_WORDS
+            and (tokens := tokenize(w))
+            and all(t not in known for t in tokens)
+        ]
 
     @cached_property
     def stemmed_vocabulary(self) -> frozenset[str]:
