@@ -23,6 +23,14 @@ from functools import cached_property
 
 from assistant.answering.figures import FigureQuestion, figure_question
 from assistant.answering.injection import InjectionDetector, RuleInjectionDetector
+from assistant.answering.scope_words import (
+    COMMON_ACRONYMS,
+    COMMON_CAPITALISED,
+    CURRENCY_CODES,
+    NUMBER_WORDS,
+    OBJECT_LEAD_WORDS,
+    STRUCTURE_WORDS,
+)
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.sentences import question_sentences
 from assistant.retrieval.lexical import tokenize
@@ -86,37 +94,7 @@ INSTRUMENT_WORDS_RE = re.compile(
     re.IGNORECASE,
 )
 ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,}[a-z]*|[A-Za-z]*[a-z][A-Z]\w*)$")
-# Words capitalised for emphasis or at a sentence start in questions; never names.
-COMMON_CAPITALISED = frozenset(
-    "what which who whom whose when where why how does do did is are was were can could should "
-    "would will may might must shall please tell explain give list summarise summarize describe "
-    "according under in on at for to the a an and or but if our my we i it this that these "
-    "those there their they you your yes no ok okay hello hi thanks thank also then so now "
-    "according isn't aren't doesn't don't can't wouldn't shouldn't one two three four five six "
-    "seven eight nine ten several many some each every all most both any another other such "
-    "since because although while after before once section sections paragraph paragraphs "
-    "sub-item sub-items clause clauses".split()
-)
-# Workplace and technology abbreviations officials use for their own roles and tools; they name
-# no outside law, country or vendor, so they say nothing about scope.
-COMMON_ACRONYMS = frozenset(
-    "hr it ict cio cto cdo cfo ceo ciso dpo kpi kpis ux ui api apis pmo sme smes ngo ngos faq "
-    "faqs pdf".split()
-)
-# Currency codes come with amounts ("EUR 5 million"): a figure, which the figure check handles,
-# not a name of something outside the text.
-CURRENCY_CODES = frozenset("eur usd gbp chf jpy cad aud sek nok dkk".split())
-# Words about the text's own structure ("Which section is that in?"): never an absent topic.
-STRUCTURE_WORDS = frozenset(
-    "section sections paragraph paragraphs sub-item sub-items subitem subitems clause clauses "
-    "preamble wording text".split()
-)
 ROMAN_NUMERAL_RE = re.compile(r"[IVX]+")
-# Words of amounts ("EUR 1 million"): part of a figure, which the figure check handles, never a
-# topic the text lacks.
-# Words that open the object of a claim ("requires all the ...") before the thing claimed.
-OBJECT_LEAD_WORDS = frozenset("a an the all every each any their its our to that for of".split())
-NUMBER_WORDS = frozenset("million millions billion billions thousand thousands percent".split())
 
 
 @dataclass
