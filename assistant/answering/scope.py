@@ -168,7 +168,7 @@ class ScopeGuard:
             unknown_names=names,
             names_are_subject=subject,
             claims_premise=bool(premise),
-            premise_on_covered=bool(premise)
+            premise_on_covered=premise is not None
             and not self._claims_unknown_thing(legitimate, premise),
             asks_for_product=bool(PRODUCT_CHOICE_RE.search(legitimate)),
             figure=figure_question(legitimate),
