@@ -32,7 +32,9 @@ def test_clause_search_and_ask_commands(
         app, ["search", "staff who can't run tech projects", "--json", "-k", "3"]
     )
     assert json.loads(search.stdout)[0]["clause_id"] == "IV.10.iv"
-    answer = runner.invoke(app, ["ask", "Who monitors the implementation?", "--json"])
+    answer = runner.invoke(
+        app, ["ask", "Who monitors the implementation of the Recommendation?", "--json"]
+    )
     payload = json.loads(answer.stdout)
     assert "VIII" in [c["clause_id"] for c in payload["citations"]]
     assert set(payload) >= {

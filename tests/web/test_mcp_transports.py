@@ -25,7 +25,9 @@ from assistant.web.app_factory import create_app
 
 pytestmark = pytest.mark.integration
 
-QUESTION = "Who monitors the implementation?"
+# "The Recommendation" with no instrument named: the primary one (a bare "who monitors the
+# implementation?" may go to either instrument, by the evidence).
+QUESTION = "Who monitors the implementation of the Recommendation?"
 SECRET = "sk_mcp_test_0123456789abcdef"
 PUBLISHABLE = "pk_mcp_test_0123456789abcdef"
 INIT = {
