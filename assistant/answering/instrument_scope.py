@@ -38,9 +38,9 @@ VERSION_RE = re.compile(
 # "What do both texts say ...", "under each Recommendation", "the two instruments", "les deux
 # recommandations": a question about every instrument, answered from each of them.
 EACH_RE = re.compile(
-    r"\b(?:both|each|the two|these two|all)\s+(?:of\s+(?:the|these|them)\s+)?"
+    r"\b(?:both|each|the two|these two)\s+(?:of\s+(?:the|these|them)\s+)?"
     r"(?:(?:two|OECD)\s+)*(?:texts?|recommendations?|instruments?|documents?)\b"
-    r"|\bboth of them\b|\beach one\b"
+    r"|\bboth of them\b"
     r"|\b(?:les|ces)\s+deux\s+(?:textes|recommandations|instruments)\b"
     r"|\bambas\s+recomendaciones\b|\blos\s+dos\s+(?:textos|instrumentos)\b"
     r"|\bbeide[nr]?\s+(?:Texte|Empfehlungen|Instrumente)\b",

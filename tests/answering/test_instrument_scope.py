@@ -90,6 +90,7 @@ def test_the_evidence_keeps_the_best_instrument_and_a_close_second(corpus: Corpu
         ("Which of the two Recommendations mentions data trusts?", None, False),
         ("Does either Recommendation say anything about social media?", None, False),
         ("Does it cover both public and private sector bodies?", None, False),
+        ("Should each one of our agencies apply all recommendations of section IV?", None, False),
         ("And the 2014 one, anything on transparency?", (DG,), False),
         ("What does the AI text say about robustness?", (AI,), False),
     ],
