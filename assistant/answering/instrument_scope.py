@@ -159,6 +159,16 @@ class InstrumentScope:
             return InstrumentFocus(tuple(allowed))
         return InstrumentFocus(None)
 
+    def continued(
+        self, focus: InstrumentFocus, history: Sequence[ChatMessage], follows_up: bool
+    ) -> InstrumentFocus:
+        """A follow-up ("By when?", "and the second sub-item?") that names no instrument stays
+        with the one instrument the conversation's last answer cited."""
+        if focus.instruments is not None or not follows_up:
+            return focus
+        discussed = self._discussed(history)
+        return InstrumentFocus((discussed[0],)) if len(discussed) == 1 else focus
+
     def _discussed(self, history: Sequence[ChatMessage]) -> list[str]:
         """Instruments the latest assistant turn cited."""
         for message in reversed(history):

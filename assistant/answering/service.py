@@ -137,6 +137,7 @@ class AnswerService:
             yield from _replay(refusal)
             return
         standalone = steps.followups.condense(scope.question, history)
+        focus = steps.instruments.continued(focus, history, standalone != scope.question)
         # Undecided between instruments, or about each of them: search deep enough that every
         # instrument kept still has a full list of clauses.
         several = focus.instruments is None or focus.each

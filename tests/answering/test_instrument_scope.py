@@ -172,3 +172,18 @@ def test_an_instrument_below_the_floor_has_nothing_to_say_on_each(corpus: Corpus
     assert [h.clause.clause_id for h in each] == ["IV.9", "IV.9.i"]
     weak = [hit(corpus, "IV.9", 0.30), hit(corpus, "AI:V", 0.20)]  # none passes: all kept
     assert len(scope.narrow("q", weak, InstrumentFocus((DG, AI), each=True), top_k=4)) == 2
+
+
+def test_a_follow_up_stays_with_the_instrument_the_conversation_is_about(corpus: Corpus) -> None:
+    scope = InstrumentScope(corpus, 0.0)
+    about_dg = [
+        ChatMessage(role="user", content="Which committee monitors it?"),
+        ChatMessage(role="assistant", content="The Public Governance Committee [VIII]."),
+    ]
+    undecided = InstrumentFocus(None)
+    assert scope.continued(undecided, about_dg, follows_up=True).instruments == (DG,)
+    assert scope.continued(undecided, about_dg, follows_up=False).instruments is None
+    asked_for = InstrumentFocus((AI,))
+    assert scope.continued(asked_for, about_dg, follows_up=True) is asked_for
+    both = [*about_dg[:1], ChatMessage(role="assistant", content="[VIII] and [AI:VIII.d].")]
+    assert scope.continued(undecided, both, follows_up=True).instruments is None
