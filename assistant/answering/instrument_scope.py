@@ -187,11 +187,7 @@ class InstrumentScope:
         of the instruments :meth:`keep_best` keeps."""
         if not focus.each:
             return self.keep_best(question, hits, focus)[:top_k]
-        best: dict[str, float] = {}
-        for hit in hits:
-            if hit.dense is not None:
-                instrument = hit.clause.instrument_id
-                best[instrument] = max(best.get(instrument, -1.0), hit.dense)
+        best = _best_dense(hits)
         # An instrument none of whose clauses reaches the bar of an answer has nothing to say
         # on the matter: it is left out rather than quoted beside the other.
         speaking = {i for i, score in best.items() if score >= self.floor} or set(best)
@@ -222,11 +218,7 @@ class InstrumentScope:
 
     def evidence(self, question: str, hits: list[ScoredClause]) -> dict[str, float]:
         """Per instrument with a dense hit: its best cosine, plus the router's weighed share."""
-        best: dict[str, float] = {}
-        for hit in hits:
-            if hit.dense is not None:
-                instrument = hit.clause.instrument_id
-                best[instrument] = max(best.get(instrument, -1.0), hit.dense)
+        best = _best_dense(hits)
         if best and self.router is not None and self.embeddings is not None:
             shares = self.router.probabilities(self.embeddings.embed_query(question))
             best = {i: score + self.router_weight * shares.get(i, 0.0) for i, score in best.items()}
@@ -260,6 +252,16 @@ class InstrumentScope:
             if not instrument_ids or i.instrument.id in instrument_ids
         ]
         return " or ".join(_the(meta) for meta in chosen)
+
+
+def _best_dense(hits: Iterable[ScoredClause]) -> dict[str, float]:
+    """Per instrument with a dense hit, its best clause's cosine."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        if hit.dense is not None:
+            instrument = hit.clause.instrument_id
+            best[instrument] = max(best.get(instrument, -1.0), hit.dense)
+    return best
 
 
 def _alternatives(names: Iterable[str]) -> str:
