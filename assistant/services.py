@@ -217,16 +217,22 @@ class Services:
                 _, router = InstrumentRouter.load(self.settings.embedding_model, ids)
             except (ArtefactMismatch, FileNotFoundError) as exc:
                 logger.warning("Instruments are chosen by clause similarity alone: %s", exc)
-        # The router reads the vector retrieval searched with: the question is embedded once.
         return InstrumentScope(
             self.corpus,
             self.settings.instrument_margin,
             router,
-            RetrievalVectors(self.search, plain=self.embeddings),
+            self.router_vectors,
             self.settings.instrument_router_weight,
             self.settings.instrument_primary_bias,
             floor=self.settings.abstain_threshold,
         )
+
+    @cached_property
+    def router_vectors(self) -> RetrievalVectors:
+        """What the instrument router reads, in training as in serving: the plain model's
+        vector of the question as retrieval rewrote it (never the optional query adapter's);
+        the embedder's cache already holds it once the question was searched."""
+        return RetrievalVectors(self.search, plain=self.embeddings)
 
     @cached_property
     def answer_steps(self) -> AnswerSteps:

@@ -35,11 +35,14 @@ VERSION_RE = re.compile(
     r"20(?:2[0-9]))\b",
     re.IGNORECASE,
 )
+# What people call an instrument in a question.
+TEXT_NOUN = r"(?:texts?|recommendations?|instruments?|documents?)"
+NOUN = rf"(?:{TEXT_NOUN}|ones?)"  # also "the 2014 one", "the AI one"
 # "What do both texts say ...", "under each Recommendation", "the two instruments", "les deux
 # recommandations": a question about every instrument, answered from each of them.
 EACH_RE = re.compile(
     r"\b(?:both|each|the two|these two)\s+(?:of\s+(?:the|these|them)\s+)?"
-    r"(?:(?:two|OECD)\s+)*(?:texts?|recommendations?|instruments?|documents?)\b"
+    rf"(?:(?:two|OECD)\s+)*{TEXT_NOUN}\b"
     r"|\bboth of them\b"
     r"|\b(?:les|ces)\s+deux\s+(?:textes|recommandations|instruments)\b"
     r"|\bambas\s+recomendaciones\b|\blos\s+dos\s+(?:textos|instrumentos)\b"
@@ -50,10 +53,9 @@ EACH_RE = re.compile(
 # evidence makes, not a question about each of them.
 CHOOSE_RE = re.compile(
     r"\b(?:which|whichever|either|neither)\s+(?:one\b|of\s+(?:the|these|them)\b|"
-    r"(?:OECD\s+)?(?:texts?|recommendations?|instruments?|documents?)\b)",
+    rf"(?:OECD\s+)?{TEXT_NOUN}\b)",
     re.IGNORECASE,
 )
-NOUN = r"(?:texts?|recommendations?|instruments?|documents?|ones?)"
 SAME_RE = re.compile(
     r"\b(?:the|this|that)\s+(?:recommendation|instrument|text|document)\b"
     r"|\bla\s+recommandation\b|\bce\s+texte\b",

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answering.instrument_router import ARTEFACT, InstrumentRouter
 from assistant.artefacts import ArtefactInfo, data_hash, save_artefact
-from assistant.evaluation.bank import AI_BANK_PATH, BANK_PATH, load_bank
+from assistant.evaluation.bank import training_bank
 from assistant.learning.classifier_data import SEED, library_versions
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ def router_rows(services: Services, split: str) -> tuple[list[str], list[str]]:
             for question in corpus.paraphrases(clause):
                 texts.append(question)
                 labels.append(clause.instrument_id)
-    known = frozenset(corpus.by_id)
-    bank = load_bank(BANK_PATH, known) + load_bank(AI_BANK_PATH, known)
-    for item in bank:
+    for item in training_bank():
         if item.split != split or not item.gold or item.history:
             continue
         answering = corpus.get(item.gold[0])
@@ -50,12 +48,12 @@ def router_rows(services: Services, split: str) -> tuple[list[str], list[str]]:
 def train_instrument_router(services: Services) -> ArtefactInfo:
     instrument_ids = tuple(i.instrument.id for i in services.corpus.instruments)
     texts, labels = router_rows(services, "train")
-    vectors = _vectors(services, texts)
+    vectors = np.asarray(services.router_vectors.embed_documents(texts))
     fitted = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=SEED)
     fitted.fit(vectors, labels)
     router = _router(fitted, instrument_ids)
     dev_texts, dev_labels = router_rows(services, "dev")
-    dev_vectors = _vectors(services, dev_texts)
+    dev_vectors = services.router_vectors.embed_documents(dev_texts)
     right = [
         max((p := router.probabilities(v)), key=p.__getitem__) == label
         for v, label in zip(dev_vectors, dev_labels, strict=True)
@@ -75,13 +73,6 @@ def train_instrument_router(services: Services) -> ArtefactInfo:
     )
     save_artefact(info, router.arrays())
     return info
-
-
-def _vectors(services: Services, texts: list[str]) -> np.ndarray:
-    """What the router reads when serving: the plain model's vector of the rewritten question
-    (never the query adapter's, which is optional and trained apart)."""
-    rewritten = [services.rewriter.rewrite(t) for t in texts]
-    return np.asarray(services.embeddings.embed_documents(rewritten))
 
 
 def _router(fitted: LogisticRegression, instrument_ids: tuple[str, ...]) -> InstrumentRouter:

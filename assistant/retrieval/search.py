@@ -238,4 +238,6 @@ class RetrievalVectors(Embeddings):
         return self.search.query_vector(text)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.plain is not None:
+            return self.plain.embed_documents([self.search.rewriter.rewrite(t) for t in texts])
         return [self.search.query_vector(t) for t in texts]
