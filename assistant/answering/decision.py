@@ -77,15 +77,19 @@ class ThresholdScopeDecider:
         keyword_match = (
             not scope.names_are_subject and best_lexical >= self.settings.abstain_lexical_score
         )
-        # Several names the text never uses, as the subject: the question is about them (unless
-        # the user asks to check a claim, which the text can confirm or correct).
-        about_others = (
-            not scope.premise_on_covered
-            and scope.names_are_subject
-            and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
-            and not scope.checks_a_claim
-        )
-        return (best < threshold and not keyword_match) or about_others
+        return (best < threshold and not keyword_match) or about_others(scope)
+
+
+def about_others(scope: ScopeCheck) -> bool:
+    """Several names the text never uses, as the subject ("Is Microsoft Teams or Zoom better
+    ...?"): the question is about them, however close a clause's words come (unless the user
+    asks to check a claim, which the text can confirm or correct)."""
+    return (
+        not scope.premise_on_covered
+        and scope.names_are_subject
+        and len(scope.unknown_names) >= UNKNOWN_NAMES_LIMIT
+        and not scope.checks_a_claim
+    )
 
 
 class FigureCheck:

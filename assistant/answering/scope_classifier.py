@@ -22,7 +22,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answering.composer import Composer
-from assistant.answering.decision import ThresholdScopeDecider
+from assistant.answering.decision import ThresholdScopeDecider, about_others
 from assistant.answering.linear import LogisticModel, load_for_model
 from assistant.answering.phrases import RefusalPhrases, fill
 from assistant.answering.scope import ScopeCheck
@@ -175,11 +175,13 @@ class LearnedScopeDecider:
     def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
         features = self.features(scope, hits)
         if self.model.decide(feature_row(features))[0]:
-            if self.claims is not None and corrected_not_refused(features):
+            if self.claims is not None and corrected_not_refused(features, scope):
                 return self.phrases.not_covered if self.claims.nothing_near(hits) else None
             return self._reason(scope, features)
-        if no_products(features):
-            return self.phrases.no_products
+        if named_refusal(features, scope):
+            if no_products(features):
+                return self.phrases.no_products
+            return self._reason(scope, features)
         return None
 
     def _reason(self, scope: ScopeCheck, features: dict[str, float]) -> str:
@@ -191,15 +193,18 @@ class LearnedScopeDecider:
         return self.phrases.not_covered
 
 
-def corrected_not_refused(features: dict[str, float]) -> bool:
+def corrected_not_refused(features: dict[str, float], scope: ScopeCheck) -> bool:
     """The named rule for false premises and missing figures (issue: answered, not refused): a
     question asserting something about the text ("Is it true that the Recommendation requires
     ...?"), or asking for a figure about no outside thing it names ("What percentage of the IT
     budget ...?"), is corrected from the nearest clause with a notice. The model alone does not
-    refuse it; it is refused only when no clause passes the plain similarity or keyword bar."""
+    refuse it; it is refused only when no clause passes the plain similarity or keyword bar.
+    A premise about a thing the text never names ("... requires blockchain", "its chapter on
+    police use of facial recognition") has nothing to be corrected from: the model decides."""
+    about_others = bool(features["names_are_subject"]) and bool(features["unknown_names"])
     claim = bool(features["checks_a_claim"] or features["claims_premise"])
     claim = claim and bool(features["mentions_the_text"])
-    about_others = bool(features["names_are_subject"]) and bool(features["unknown_names"])
+    claim = claim and (scope.premise_on_covered or not about_others)
     figure = bool(features["figure_question"]) and not about_others
     return claim or figure
 
@@ -208,3 +213,10 @@ def no_products(features: dict[str, float]) -> bool:
     """The named rule kept from the threshold decider: a choice among products or vendors is
     refused unless the question names a clause, because the text never makes one."""
     return bool(features["asks_for_product"]) and not features["reference_match"]
+
+
+def named_refusal(features: dict[str, float], scope: ScopeCheck) -> bool:
+    """The named rules that refuse whatever the model says, because the text never answers such
+    a question however close a clause looks: a choice among products, and a question about
+    several things the text never names. Neither applies when the question names a clause."""
+    return no_products(features) or (about_others(scope) and not features["reference_match"])

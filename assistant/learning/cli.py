@@ -66,8 +66,8 @@ def register_train_command(app: typer.Typer) -> None:
             # The adapter learns from the base encoder, never from a previous adapter.
             base = Settings().model_copy(update={"use_query_adapter": False})
             _train(trainers["query_adapter"], "query_adapter", Services(base))
-        # The classifiers learn from retrieval with the query adapter, the configuration the
-        # learned scope decider runs in (scope_decider='learned', use_query_adapter=True).
+        # The classifiers learn from retrieval as it serves, with the query adapter (the
+        # configuration the learned scope decider runs in, the default).
         served = Services(Settings().model_copy(update={"use_query_adapter": True}))
         for name in ("injection_classifier", "scope_classifier"):
             if name in wanted:

@@ -25,7 +25,7 @@ from assistant.answering.scope_classifier import ARTEFACT_NAME as SCOPE_ARTEFACT
 from assistant.answering.scope_classifier import (
     SCOPE_FEATURE_NAMES,
     feature_row,
-    no_products,
+    named_refusal,
     scope_features,
 )
 from assistant.answering.scope_examples import NOWHERE, ExampleMemory
@@ -60,6 +60,7 @@ class DecisionRow:
     item: BankItem
     features: dict[str, float]
     rules_refused: bool
+    named_rule: bool  # refused by a named rule whatever the model says
 
     @property
     def refuse(self) -> bool:
@@ -115,7 +116,8 @@ def decision_rows(
             place = examples.place(vectors[number], exclude)
         features = scope_features(inputs.scope, inputs.hits, services.composer, place)
         refused = rules.refusal(inputs.scope, inputs.hits) is not None
-        rows.append(DecisionRow(item, features, refused))
+        named = named_refusal(features, inputs.scope)
+        rows.append(DecisionRow(item, features, refused, named))
     return rows
 
 
@@ -145,9 +147,9 @@ def train_scope_classifier(
     c = choose_c(features[train], labels[train], groups, SEED)
     model = fit_logistic(features[train], labels[train], SCOPE_FEATURE_NAMES, SEED, c, groups)
     scores = model.probability(features)
-    # A product choice is refused by its rule at any threshold: it counts as refused.
-    products = np.array([no_products(r.features) for r in rows])
-    effective = np.where(products, 1.0, scores)
+    # A product choice or a question about others is refused by its rule at any threshold.
+    named = np.array([r.named_rule for r in rows])
+    effective = np.where(named, 1.0, scores)
     dev = split == "dev"
     point = operating_point(effective[dev], labels[dev], MAX_FALSE_REFUSALS)
     model = replace(model, threshold=point.threshold)

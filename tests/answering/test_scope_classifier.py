@@ -18,7 +18,6 @@ from assistant.answering.scope_classifier import (
     SCOPE_FEATURE_NAMES,
     LearnedScopeDecider,
     feature_row,
-    no_products,
     scope_features,
 )
 from assistant.answering.scope_examples import ExampleMemory, unit_rows
@@ -176,7 +175,7 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
     rows = decision_rows(services, LEARNED_DIR, test, learned.examples)
     answerable = [r for r in rows if not r.refuse]
     learned_refused = sum(
-        bool(learned.model.decide(feature_row(r.features))[0]) or no_products(r.features)
+        bool(learned.model.decide(feature_row(r.features))[0]) or r.named_rule
         for r in answerable
     )
     rules_refused = sum(r.rules_refused for r in answerable)
