@@ -175,8 +175,7 @@ def test_learned_decider_refuses_no_more_answerable_questions_than_the_rules(
     rows = decision_rows(services, LEARNED_DIR, test, learned.examples)
     answerable = [r for r in rows if not r.refuse]
     learned_refused = sum(
-        bool(learned.model.decide(feature_row(r.features))[0]) or r.named_rule
-        for r in answerable
+        bool(learned.model.decide(feature_row(r.features))[0]) or r.named_rule for r in answerable
     )
     rules_refused = sum(r.rules_refused for r in answerable)
     assert len(answerable) >= 50 and learned_refused <= rules_refused
