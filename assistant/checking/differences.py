@@ -98,8 +98,8 @@ IMPLICIT_NAMES = frozenset(
     "government digital members".split()
 )
 REFERENCE_RE = re.compile(
-    r"\b(?i:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|§)\s*"
-    r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2})(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
+    r"\b(?i:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|principles?|§)\s*"
+    r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2}(?:\.\d{1,2})?(?:\.[a-e]\b)?)(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
     r"OECD/LEGAL/\d+|C\(\d{4}\)\d+"
 )
 

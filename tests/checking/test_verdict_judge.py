@@ -1,0 +1,158 @@
+"""The learned attribution verdict: the signals it reads, the two places it may overrule the
+rules, the committed artefact, and the rules it is trained beside.
+
+The decision tests use a hand-set logistic model (a fake of the trained one, said so in their
+names) so that P(supported) is known; the signal tests run the real engine on the real corpus
+with the hashing fake embedder, as ``test_engine.py`` does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answering.linear import LogisticModel
+from assistant.checking.clause_differences import ClauseDifferences
+from assistant.checking.engine import AttributionEngine
+from assistant.checking.signals import FEATURE_NAMES, Signals
+from assistant.checking.types import Difference, SentenceCheck, Verdict
+from assistant.checking.verdict_judge import VerdictJudge
+from assistant.evaluation.attribution_eval import LabelledSentence
+from assistant.learning.verdict_training import Judged, apply, judge_rows, training_rows
+from assistant.services import Services
+
+SCORE = FEATURE_NAMES.index("score")
+
+
+@pytest.fixture
+def engine(fake_index: Services) -> AttributionEngine:
+    return AttributionEngine(fake_index.corpus, fake_index.grounding)
+
+
+def fake_model_reading_the_score() -> LogisticModel:
+    """A hand-set model: P(supported) = sigmoid(10 * (score - 0.5)), nothing else counts."""
+    width = len(FEATURE_NAMES)
+    coef = np.zeros(width)
+    coef[SCORE] = 10.0
+    return LogisticModel(FEATURE_NAMES, coef, -5.0, np.zeros(width), np.ones(width), 0.5)
+
+
+def _signals(engine: AttributionEngine, score: float, excused: list[Difference]) -> Signals:
+    [match] = [m for m in engine.matches("x", np.ones(384)) if m.clause.clause_id == "IV.11"]
+    features = np.zeros(len(FEATURE_NAMES))
+    features[SCORE] = score
+    return Signals(features, "Governments should buy technology wisely.", match, excused)
+
+
+def _rule(verdict: Verdict) -> SentenceCheck:
+    return SentenceCheck(
+        index=0, sentence="s", start=0, end=1, verdict=verdict, clause_ids=["IV.11"], note="rule"
+    )
+
+
+def test_fake_model_a_flagged_sentence_is_supported_only_from_the_accept_threshold(
+    engine: AttributionEngine,
+) -> None:
+    judge = VerdictJudge(fake_model_reading_the_score(), accept=0.9, reject=0.0)
+    confident = judge.decide(_rule(Verdict.PARTLY), _signals(engine, 0.8, []))  # P = 0.95
+    assert confident.verdict == Verdict.SUPPORTED
+    assert confident.clause_ids == ["IV.11"]
+    assert confident.quote is not None and "learned verdict" in confident.note
+    unsure = judge.decide(_rule(Verdict.CONTRADICTED), _signals(engine, 0.6, []))  # P = 0.73
+    assert unsure.verdict == Verdict.CONTRADICTED
+
+
+def test_fake_model_a_doubtful_supported_sentence_is_flagged_below_the_reject_threshold(
+    engine: AttributionEngine,
+) -> None:
+    judge = VerdictJudge(fake_model_reading_the_score(), accept=0.99, reject=0.1)
+    swap = [Difference(kind="actor", claim="european commission")]
+    contradicted = judge.decide(_rule(Verdict.SUPPORTED), _signals(engine, 0.1, swap))
+    assert contradicted.verdict == Verdict.CONTRADICTED
+    assert contradicted.differences == swap
+    partly = judge.decide(_rule(Verdict.SUPPORTED), _signals(engine, 0.1, []))
+    assert partly.verdict == Verdict.PARTLY
+    kept = judge.decide(_rule(Verdict.SUPPORTED), _signals(engine, 0.5, swap))
+    assert kept.verdict == Verdict.SUPPORTED
+
+
+def test_fake_model_never_touches_what_is_not_a_claim(engine: AttributionEngine) -> None:
+    judge = VerdictJudge(fake_model_reading_the_score(), accept=0.0, reject=1.0)
+    rule = _rule(Verdict.NOT_A_CLAIM)
+    assert judge.decide(rule, _signals(engine, 1.0, [])) == rule
+
+
+def test_the_engine_gives_one_signal_per_claim_in_feature_order(
+    engine: AttributionEngine,
+) -> None:
+    rows = [
+        LabelledSentence(
+            id="x1",
+            sentence="Governments must develop clear business cases for digital projects.",
+            label=Verdict.CONTRADICTED,
+            kind="modality",
+            clause_ids=["IV.9"],
+        ),
+        LabelledSentence(
+            id="x2", sentence="Thanks for your help!", label=Verdict.NOT_A_CLAIM, kind="greeting"
+        ),
+    ]
+    judged = judge_rows(engine, rows)
+    first, greeting = judged.signals
+    assert greeting is None  # a courtesy never reaches the learned verdict
+    assert first is not None and first.features.shape == (len(FEATURE_NAMES),)
+    named = dict(zip(FEATURE_NAMES, first.features, strict=True))
+    assert named["diff_modality"] == 1.0 and named["rule_contradicted"] == 1.0
+    features, labels, ids = training_rows([judged])
+    assert ids == ["x1"] and labels.tolist() == [False] and features.shape[0] == 1
+    assert apply(None, judged) == judged.rules
+    assert engine.judge is None and engine.on_signals is None  # restored after reading
+
+
+def test_the_committed_artefact_reads_the_features_the_code_computes() -> None:
+    info, judge = VerdictJudge.load()
+    assert judge.model.feature_names == FEATURE_NAMES
+    assert 0.5 <= judge.accept <= 1.0 and 0.0 <= judge.reject < judge.accept
+    assert "training-3" in info.params["train_sets"] and "dev" not in info.params["train_sets"]
+
+
+def test_an_instruments_own_year_is_no_difference_for_its_clauses_only(
+    engine: AttributionEngine,
+) -> None:
+    differences: ClauseDifferences = engine.clause_differences
+    ai = engine.corpus.get("AI:1.5")
+    digital = engine.corpus.get("IV.11")
+    assert ai is not None and digital is not None
+    kept, _ = differences.between(
+        "Under the 2019 Recommendation, AI actors should be accountable for AI systems.", ai
+    )
+    assert not [d for d in kept if d.claim == "2019"]
+    kept, _ = differences.between(
+        "Under the 2019 Recommendation, governments should procure digital technologies.", digital
+    )
+    assert [d for d in kept if d.claim == "2019"]
+
+
+def test_a_principle_number_is_a_reference_not_a_figure(engine: AttributionEngine) -> None:
+    clause = engine.corpus.get("AI:1.3.ii")
+    assert clause is not None
+    kept = engine.differences(
+        "AI actors should make stakeholders aware of their interactions with AI systems "
+        "(principle 1.3).",
+        clause,
+    )
+    assert not [d for d in kept if d.kind == "number"]
+
+
+def test_judged_rows_keep_their_order(engine: AttributionEngine) -> None:
+    rows = [
+        LabelledSentence(id=f"y{i}", sentence=s, label=Verdict.SUPPORTED, kind="verbatim")
+        for i, s in enumerate(
+            [
+                "Governments should procure digital technologies based on assessment of "
+                "existing assets.",
+                "The Recommendation was adopted by the OECD Council on 15 July 2014.",
+            ]
+        )
+    ]
+    judged: Judged = judge_rows(engine, rows)
+    assert [c.clause_ids[0] for c in judged.rules] == ["IV.11", "background.15"]
