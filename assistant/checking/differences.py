@@ -54,7 +54,7 @@ DEADLINE_WORDS_RE = re.compile(
 STRONG_MODAL_RE = re.compile(
     r"\b(?:must|shall|required?|requires|requiring|oblige[sd]?|obliging|obligated|obligations?|obligatory|"
     r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
-    r"legally bound|enforce[sd]?|imposes?|instructs?|instructed)\b",
+    r"legally bound|enforce[sd]?|imposes?|instructs?|instructed|compel(?:s|led)?|forced to)\b",
     re.IGNORECASE,
 )
 OBLIGING_RE = re.compile(r"\b(?:INSTRUCTS|instructs|must|shall)\b")
@@ -73,7 +73,8 @@ CLAUSE_MODAL_RE = re.compile(
 )
 SANCTION_RE = re.compile(
     r"\b(?:fines?|fined|penalt(?:y|ies)|sanctions?|sanctioned|suspend\w*|suspension|expel\w*|"
-    r"expulsion|punish\w*|prosecut\w*|liable|liability|infringement\w*|legal action)\b",
+    r"expulsion|punish\w*|prosecut\w*|liable|liability|infringement\w*|legal action|"
+    r"on pain of)\b",
     re.IGNORECASE,
 )
 ACTOR_RE = re.compile(

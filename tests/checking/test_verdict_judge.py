@@ -57,8 +57,16 @@ def test_fake_model_a_flagged_sentence_is_supported_only_from_the_accept_thresho
     assert confident.verdict == Verdict.SUPPORTED
     assert confident.clause_ids == ["IV.11"]
     assert confident.quote is not None and "learned verdict" in confident.note
-    unsure = judge.decide(_rule(Verdict.CONTRADICTED), _signals(engine, 0.6, []))  # P = 0.73
-    assert unsure.verdict == Verdict.CONTRADICTED
+    unsure = judge.decide(_rule(Verdict.NOT_FOUND), _signals(engine, 0.6, []))  # P = 0.73
+    assert unsure.verdict == Verdict.NOT_FOUND
+
+
+def test_fake_model_never_overrules_a_contradiction_the_rules_name(
+    engine: AttributionEngine,
+) -> None:
+    judge = VerdictJudge(fake_model_reading_the_score(), accept=0.5, reject=0.0)
+    rule = _rule(Verdict.CONTRADICTED)
+    assert judge.decide(rule, _signals(engine, 1.0, [])).verdict == Verdict.CONTRADICTED
 
 
 def test_fake_model_a_doubtful_supported_sentence_is_flagged_below_the_reject_threshold(
