@@ -125,10 +125,20 @@ def _source(clause: Clause) -> str:
 ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•]\s*)?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)](?=\s)")
 
 
+# A lead-in addressing the reader ("For the minister's brief:", "In short:") places a claim; it
+# does not add an actor or a part to it.
+LEAD_IN_RE = re.compile(
+    r"^\s*(?:for|note for|note to|memo to|re|in short|in brief|in sum|summary|bottom line|"
+    r"key point|to sum up)\b[^:.!?]{0,60}:\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
 def claim_text(sentence: str) -> str:
-    """The sentence without citations, clause references and a list number ("2)", "(iii)"),
-    whose numerals are not claims."""
-    return REFERENCE_RE.sub(" ", ENUMERATOR_RE.sub("", strip_citations(sentence)))
+    """The sentence without citations, clause references, a list number ("2)", "(iii)"),
+    whose numerals are not claims, and a lead-in addressing the reader."""
+    text = ENUMERATOR_RE.sub("", strip_citations(sentence))
+    return REFERENCE_RE.sub(" ", LEAD_IN_RE.sub("", text))
 
 
 def _number_kind(claim: str, match: re.Match[str]) -> str:
@@ -156,7 +166,10 @@ def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Differe
             continue
         found.append(Difference(kind=_number_kind(claim, match), claim=word, clause=instead))
     for match in DEADLINE_WORDS_RE.finditer(claim):
-        if match.group(0).lower() not in source.lower():
+        word = match.group(0).lower()
+        if word == "by the end of" and re.search(r"\bend\b", source, re.IGNORECASE):
+            continue  # "by the end of December" where it says "no later than end December"
+        if word not in source.lower():
             found.append(Difference(kind="deadline", claim=match.group(0)))
     return found
 
@@ -246,7 +259,10 @@ def find_differences(
     # Figures are those of the part of the clause the sentence is about: "29-30 October"
     # belongs to the Bern meeting, not to the one "held in Mexico" in the same clause.
     figure_part = figure_focus if figure_focus is not None else focus
-    figures = source if figure_part is None else f"{clause.heading} {figure_part} {also_named}"
+    # A part without figures of its own leaves the sentence's figure to the rest of the clause
+    # ("since 2000" said in the clause's first sentence, the sentence being about its second).
+    own_figures = figure_part is not None and NUMBER_RE.search(figure_part)
+    figures = f"{clause.heading} {figure_part} {also_named}" if own_figures else source
     found = _numbers(claim, figures, implicit)
     found += negations(claim, source, focus)
     found += reversals(claim, source if focus is None else f"{clause.heading} {focus}")

@@ -21,7 +21,7 @@ from assistant.retrieval.lexical import tokenize
 NEGATED_WORDS = 4  # content words after a negation that say what it negates
 
 NEGATION_RE = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
+    r"\b(?:not|no(?!\s+matter)|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
     r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|need not|avoid\w*|"
     r"prevent\w*|discourag\w*|refrain\w*|exclud\w*|kept (?:out|separate)|keep \w+ (?:out|"
     r"separate)|separate from|abandon\w*|rather than|instead of|only)\b",

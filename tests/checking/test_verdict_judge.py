@@ -12,6 +12,7 @@ import pytest
 
 from assistant.answering.linear import LogisticModel
 from assistant.checking.clause_differences import ClauseDifferences
+from assistant.checking.differences import claim_text
 from assistant.checking.engine import AttributionEngine
 from assistant.checking.signals import FEATURE_NAMES, Signals
 from assistant.checking.types import Difference, SentenceCheck, Verdict
@@ -164,3 +165,59 @@ def test_judged_rows_keep_their_order(engine: AttributionEngine) -> None:
     ]
     judged: Judged = judge_rows(engine, rows)
     assert [c.clause_ids[0] for c in judged.rules] == ["IV.11", "background.15"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause_id", "kind"),
+    [
+        (
+            "No matter how advanced a country's digital government is, the guidance is meant "
+            "to be useful to it.",
+            "background.13",
+            "negation",
+        ),
+        (
+            "The Committee on Digital Economy Policy had to report to the Council on progress by "
+            "the end of December 2019.",
+            "AI:VIII.b",
+            "deadline",
+        ),
+        (
+            "OECD work since 2000 found that many governments still put existing processes and "
+            "products online.",
+            "background.9",
+            "number",
+        ),
+    ],
+)
+def test_wordings_the_checks_misread_as_changes_are_no_difference(
+    engine: AttributionEngine, sentence: str, clause_id: str, kind: str
+) -> None:
+    clause = engine.corpus.get(clause_id)
+    assert clause is not None
+    assert not [d for d in engine.differences(sentence, clause) if d.kind == kind]
+
+
+def test_a_figure_of_another_meeting_in_the_same_clause_is_still_a_difference(
+    engine: AttributionEngine,
+) -> None:
+    clause = engine.corpus.get("background.11")
+    assert clause is not None
+    found = engine.differences(
+        "At the meeting of the Network held in Mexico on 29-30 October 2013, delegates "
+        "underlined the need for a policy instrument.",
+        clause,
+    )
+    assert [d for d in found if d.kind in ("number", "deadline")]
+
+
+def test_a_lead_in_addressing_the_reader_adds_no_actor(engine: AttributionEngine) -> None:
+    clause = engine.corpus.get("background.5")
+    assert clause is not None
+    found = engine.differences(
+        "For the minister's brief: governments should re-organise themselves around user "
+        "expectations and needs rather than their own internal logic.",
+        clause,
+    )
+    assert not [d for d in found if d.kind == "actor"]
+    assert claim_text("In short: governments should act.") == "governments should act."
