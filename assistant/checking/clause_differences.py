@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from assistant.checking.coverage import Coverage
-from assistant.checking.differences import find_differences, without_figures
+from assistant.checking.differences import claim_text, find_differences, without_figures
+from assistant.checking.roles import role_swaps
 from assistant.checking.types import Difference
 from assistant.checking.wording import Wording
 from assistant.corpus.instruments import Corpus
@@ -72,4 +73,10 @@ class ClauseDifferences:
                 kept.append(difference)
             else:
                 excused.append(difference)
+        # An actor the clause names in another role is no rewording (never excused).
+        named = {d.claim.lower() for d in kept}
+        sentences = self.coverage.sentences[clause.key]
+        for swap in role_swaps(claim_text(claim), sentences, self.long_forms):
+            if not any(swap.claim.lower() in n or n in swap.claim.lower() for n in named):
+                kept.append(swap)
         return kept, excused

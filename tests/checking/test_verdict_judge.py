@@ -221,3 +221,50 @@ def test_a_lead_in_addressing_the_reader_adds_no_actor(engine: AttributionEngine
     )
     assert not [d for d in found if d.kind == "actor"]
     assert claim_text("In short: governments should act.") == "governments should act."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause_id", "swapped"),
+    [
+        (
+            "The Recommendation was developed by the Committee on Digital Economy Policy.",
+            "background.11",
+            "Committee on Digital Economy Policy",
+        ),
+        ("The Recommendation was drafted by the CDEP.", "background.11", "CDEP"),
+        (
+            "The Public Governance Committee was consulted by written procedure in April 2014.",
+            "background.11",
+            "Public Governance Committee",
+        ),
+    ],
+)
+def test_an_actor_the_clause_names_in_another_role_is_contradicted(
+    engine: AttributionEngine, sentence: str, clause_id: str, swapped: str
+) -> None:
+    clause = engine.corpus.get(clause_id)
+    assert clause is not None
+    actors = [d for d in engine.differences(sentence, clause) if d.kind == "actor"]
+    assert [d.claim for d in actors] == [swapped]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause_id"),
+    [
+        (
+            "The CDEP was consulted in writing in April 2014 and gave useful comments.",
+            "background.11",
+        ),
+        (
+            "The text was prepared through the OECD's Network on E-Government of the PGC.",
+            "background.11",
+        ),
+        ("The Recommendation was developed by the Public Governance Committee.", "background.1"),
+    ],
+)
+def test_an_actor_in_the_role_the_clause_gives_it_is_no_difference(
+    engine: AttributionEngine, sentence: str, clause_id: str
+) -> None:
+    clause = engine.corpus.get(clause_id)
+    assert clause is not None
+    assert not [d for d in engine.differences(sentence, clause) if d.kind == "actor"]
