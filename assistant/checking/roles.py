@@ -6,7 +6,8 @@ the Committee on Digital Economy Policy" where the clause says it was developed 
 Public Governance Committee's network and that the CDEP "was consulted". The roles that such a
 text gives (who develops, drafts, proposes, adopts, is instructed, monitors, reports, is invited,
 is consulted) are stated one sentence at a time, so an actor is checked against the clause's
-sentences that state the sentence's role: it must be named in one of them. When the clause
+sentences (or their parts between commas) that state the sentence's role: it must be named in
+one of them. When the clause
 states none of the sentence's roles, an actor the clause names only beside another role is in
 that other role. Deterministic, like every other difference: the same sentence and clause give
 the same result.
@@ -26,6 +27,7 @@ ROLE_RE = re.compile(
     re.IGNORECASE,
 )
 ABBREVIATION_RE = re.compile(r"\b[A-Z]{2,6}\b")
+UNIT_BREAK_RE = re.compile(r",\s+|;\s*")
 NAME_TAIL_RE = re.compile(r"(?:\s+[A-Z][\w-]*)+")
 # Words of one role: "prepared" where the clause says "developed" is the same role.
 ROLE_CLASS = {"draft": "develop", "prepar": "develop", "report": "monitor"}
@@ -68,12 +70,15 @@ def role_swaps(
     roles = _roles(claim)
     if not roles:
         return []
+    # A clause may state two roles in one sentence ("INSTRUCTS the PGC to monitor ..., notably
+    # in consultation with the CDEP"): its parts between commas are the units that state one.
+    units = [u for s in sentences for u in UNIT_BREAK_RE.split(s) if u.strip()]
     found = []
     for actor in _actors(claim, long_forms):
-        naming = [s for s in sentences if _names(actor, s, long_forms)]
+        naming = [u for u in units if _names(actor, u, long_forms)]
         if not naming:
             continue  # an actor the clause never names is the actor check's to find
-        stating = [s for s in sentences if _roles(s) & roles]
+        stating = [u for u in units if _roles(u) & roles]
         if stating:
             swapped = not any(_names(actor, s, long_forms) for s in stating)
         else:

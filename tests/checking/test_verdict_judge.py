@@ -233,6 +233,12 @@ def test_a_lead_in_addressing_the_reader_adds_no_actor(engine: AttributionEngine
         ),
         ("The Recommendation was drafted by the CDEP.", "background.11", "CDEP"),
         (
+            "The Committee on Digital Economy Policy is instructed to monitor the "
+            "implementation of the Recommendation.",
+            "VIII",
+            "Committee on Digital Economy Policy",
+        ),
+        (
             "The Public Governance Committee was consulted by written procedure in April 2014.",
             "background.11",
             "Public Governance Committee",
@@ -260,6 +266,11 @@ def test_an_actor_the_clause_names_in_another_role_is_contradicted(
             "background.11",
         ),
         ("The Recommendation was developed by the Public Governance Committee.", "background.1"),
+        (
+            "The PGC is to report regularly after that, in consultation with the Committee on "
+            "Digital Economy Policy.",
+            "VIII",
+        ),
     ],
 )
 def test_an_actor_in_the_role_the_clause_gives_it_is_no_difference(
