@@ -76,7 +76,11 @@ def negations(claim: str, source: str, focus: str | None = None) -> list[Differe
 
     def as_prefix(match: re.Match[str]) -> str:  # "not OECD Members" where it says non-Members
         word = f"non-{match.group(1).lower()}"
-        return word if word in lowered else match.group(0)
+        if word in lowered:
+            return word
+        # "countries that have not adhered" where it says "non-Adherents"
+        stem = f"non-{match.group(1).lower()[:5]}"
+        return stem if len(match.group(1)) >= 5 and stem in lowered else match.group(0)
 
     claim = NOT_WORD_RE.sub(as_prefix, claim)
     part = source if focus is None else focus

@@ -34,13 +34,14 @@ ACCEPT_GRID = tuple(round(float(t), 2) for t in np.arange(0.5, 1.0, 0.05))
 REJECT_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 # Flagging what a text changes matters more than recognising a paraphrase: the learned verdict
 # may not flag fewer altered sentences, nor name fewer contradictions, on dev than the rules
-# alone, by more than this (two sentences of dev's 107 altered rows).
-FLAG_TOLERANCE = 0.02
+# alone, by more than this (one sentence of dev's 107 altered rows).
+FLAG_TOLERANCE = 0.01
 VERDICT_RULE = (
     "Thresholds on dev: among (accept, reject) pairs whose altered-flagged and "
-    "contradictions-named figures are at most 2 points below the rules' own on dev, the pair "
-    "with the highest supported-recognised plus right-clause; ties go to the higher accept and "
-    "then the lower reject (the fewer changes to the rules' verdict)."
+    "contradictions-named figures are at most 1 point below the rules' own on dev, the pair "
+    "with the highest supported-recognised plus right-clause; ties go to the lower accept (dev's "
+    "58 supported rows, which the rules were tuned on, cannot tell such thresholds apart, while "
+    "its altered rows guard the flagging) and then to the lower reject."
 )
 
 
@@ -104,7 +105,7 @@ def choose_thresholds(
                 for k in ("altered_flagged", "contradictions_named")
             ):
                 continue
-            key = (figures["supported_recognised"] + figures["right_clause"], accept, -reject)
+            key = (figures["supported_recognised"] + figures["right_clause"], -accept, -reject)
             if best is None or key > best[0]:
                 best = (key, candidate, figures)
     if best is None:  # no pair keeps flagging: the learned verdict changes nothing

@@ -279,3 +279,41 @@ def test_an_actor_in_the_role_the_clause_gives_it_is_no_difference(
     clause = engine.corpus.get(clause_id)
     assert clause is not None
     assert not [d for d in engine.differences(sentence, clause) if d.kind == "actor"]
+
+
+def test_not_adhered_restates_non_adherents(engine: AttributionEngine) -> None:
+    clause = engine.corpus.get("AI:VII")
+    assert clause is not None
+    found = engine.differences(
+        "Countries that have not adhered are invited to take due account of the AI Recommendation.",
+        clause,
+    )
+    assert not [d for d in found if d.kind == "negation"]
+
+
+def test_the_operating_point_rule_keeps_flagging_and_prefers_recognising() -> None:
+    """A fake dev set (said so): one paraphrase the rules flag, one altered row they flag."""
+    from assistant.learning.verdict_training import choose_thresholds
+
+    rows = [
+        LabelledSentence(id="p", sentence="p", label=Verdict.SUPPORTED, kind="paraphrase"),
+        LabelledSentence(id="a", sentence="a", label=Verdict.NOT_FOUND, kind="invented"),
+    ]
+    width = len(FEATURE_NAMES)
+    model = fake_model_reading_the_score()
+
+    class _Match:
+        clause = type("C", (), {"clause_id": "IV.11", "text": "x", "key": "k"})()
+        score = 0.5
+
+    def signals(score: float) -> Signals:
+        features = np.zeros(width)
+        features[SCORE] = score
+        return Signals(features, "x", _Match(), [])  # type: ignore[arg-type]
+
+    rules = [_rule(Verdict.PARTLY), _rule(Verdict.NOT_FOUND)]
+    dev = Judged(rows, rules, [signals(0.7), signals(0.6)])  # P = 0.88 and 0.73
+    judge, figures, before = choose_thresholds(VerdictJudge(model, 1.01, 0.0), dev)
+    assert before["supported_recognised"] == 0.0
+    assert figures["supported_recognised"] == 1.0 and figures["altered_flagged"] == 1.0
+    assert 0.73 < judge.accept <= 0.88  # the lowest that recognises without unflagging
