@@ -317,3 +317,26 @@ def test_the_operating_point_rule_keeps_flagging_and_prefers_recognising() -> No
     assert before["supported_recognised"] == 0.0
     assert figures["supported_recognised"] == 1.0 and figures["altered_flagged"] == 1.0
     assert 0.73 < judge.accept <= 0.88  # the lowest that recognises without unflagging
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clause_id"),
+    [
+        (
+            "The Recommendation describes the amount of evidence, statistics and data on "
+            "government operations as shrinking.",
+            "II.3.i",
+        ),
+        (
+            "Project teams should keep the amount of evidence and data collected during "
+            "implementation to a bare minimum.",
+            "IV.10.i",
+        ),
+    ],
+)
+def test_a_reversal_stated_at_the_end_of_a_sentence_is_a_difference(
+    engine: AttributionEngine, sentence: str, clause_id: str
+) -> None:
+    clause = engine.corpus.get(clause_id)
+    assert clause is not None
+    assert [d for d in engine.differences(sentence, clause) if d.kind == "direction"]
