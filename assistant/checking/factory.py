@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 
 from assistant.answering.grounding import GroundingChecker
+from assistant.answering.linear import ArtefactMismatch
 from assistant.artefacts import LEARNED_DIR
 from assistant.backends.embeddings import (
     FAKE_MODEL,
@@ -50,10 +51,12 @@ def attribution_engine(
 
 
 def learned_judge(embedding_model: str, root: Path = LEARNED_DIR) -> VerdictJudge | None:
-    """The stored learned verdict, or None when it was never trained or was trained on another
+    """The stored learned verdict, or None when it was never trained, was trained on other
+    features than the code computes (a check must still work: the rules decide, and
+    ``tests/checking/test_verdict_judge.py`` fails until it is retrained) or on another
     embedding model's similarities (its weights would read other numbers)."""
     try:
         info, judge = VerdictJudge.load(root)
-    except FileNotFoundError:
+    except (FileNotFoundError, ArtefactMismatch):
         return None
     return judge if info.params.get("embedding_model") == embedding_model else None
