@@ -7,6 +7,8 @@ with the hashing fake embedder, as ``test_engine.py`` does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -340,3 +342,24 @@ def test_a_reversal_stated_at_the_end_of_a_sentence_is_a_difference(
     clause = engine.corpus.get(clause_id)
     assert clause is not None
     assert [d for d in engine.differences(sentence, clause) if d.kind == "direction"]
+
+
+def test_an_artefact_of_other_features_or_another_model_leaves_the_rules_to_decide(
+    tmp_path: Path,
+) -> None:
+    from assistant.artefacts import ArtefactInfo, save_artefact
+    from assistant.checking.factory import learned_judge
+
+    model = fake_model_reading_the_score()
+    params = model.params() | {"accept": 0.7, "reject": 0.0, "embedding_model": "m"}
+    save_artefact(
+        ArtefactInfo("attribution_verdict", "h", 7, params=params), model.arrays(), tmp_path
+    )
+    assert learned_judge("m", tmp_path) is not None
+    assert learned_judge("another-model", tmp_path) is None
+    stale = params | {"feature_names": ["score"]}
+    save_artefact(
+        ArtefactInfo("attribution_verdict", "h", 7, params=stale), model.arrays(), tmp_path
+    )
+    assert learned_judge("m", tmp_path) is None
+    assert learned_judge("m", tmp_path / "missing") is None
