@@ -5,8 +5,8 @@ labelled sentences, its operating point chosen on the meta-evaluation's dev part
 P(supported) from ``signals.FEATURE_NAMES``. It changes the rules' verdict in two places only:
 
 - the rules call a sentence partly supported or not found and P >= ``accept``: it is supported
-  by its best clause (an everyday paraphrase the word checks misread); a contradiction the
-  rules name is never overruled;
+  by its best clause (an everyday paraphrase the word checks misread), unless it cites another
+  clause; a contradiction the rules name is never overruled;
 - the rules call a sentence supported and P < ``reject``: it is contradicted when the rules set
   aside an actor or a name as reworded (the swap they excused), else partly supported.
 
@@ -34,6 +34,16 @@ ARTEFACT_NAME = "attribution_verdict"
 UPGRADABLE = (Verdict.PARTLY, Verdict.NOT_FOUND)
 
 
+CITED = FEATURE_NAMES.index("cited")
+CITED_AGREES = FEATURE_NAMES.index("cited_agrees")
+
+
+def _cites_another(signals: Signals) -> bool:
+    """The sentence cites a clause and its best match is another one: what it says is not
+    said where it says it is, so no other clause may be called its support."""
+    return bool(signals.features[CITED]) and not signals.features[CITED_AGREES]
+
+
 @dataclass(frozen=True)
 class VerdictJudge:
     """P(supported) and the two thresholds that let it overrule the rules."""
@@ -59,7 +69,7 @@ class VerdictJudge:
             return rule
         p = self.probability(signals)
         clause = signals.best.clause
-        if rule.verdict in UPGRADABLE and p >= self.accept:
+        if rule.verdict in UPGRADABLE and p >= self.accept and not _cites_another(signals):
             note = f"{clause.clause_id} says this in other words (learned verdict, P={p:.2f})"
             if rule.note:
                 note += f"; the word checks read: {rule.note}"

@@ -363,3 +363,14 @@ def test_an_artefact_of_other_features_or_another_model_leaves_the_rules_to_deci
     )
     assert learned_judge("m", tmp_path) is None
     assert learned_judge("m", tmp_path / "missing") is None
+
+
+def test_fake_model_never_calls_a_sentence_supported_by_a_clause_it_does_not_cite(
+    engine: AttributionEngine,
+) -> None:
+    judge = VerdictJudge(fake_model_reading_the_score(), accept=0.5, reject=0.0)
+    signals = _signals(engine, 1.0, [])
+    signals.features[FEATURE_NAMES.index("cited")] = 1.0  # cites a clause, not the best match
+    assert judge.decide(_rule(Verdict.NOT_FOUND), signals).verdict == Verdict.NOT_FOUND
+    signals.features[FEATURE_NAMES.index("cited_agrees")] = 1.0
+    assert judge.decide(_rule(Verdict.NOT_FOUND), signals).verdict == Verdict.SUPPORTED
