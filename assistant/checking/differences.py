@@ -87,7 +87,11 @@ ACTOR_RE = re.compile(
     r"committee on [a-z ]+?(?=\W|$)|committees?)\b",
     re.IGNORECASE,
 )
-NOT_MEMBERS_RE = re.compile(r"\bnot\s+(?:oecd\s+)?(members|adherents)\b", re.IGNORECASE)
+NOT_MEMBERS_RE = re.compile(
+    r"\bnot\s+(?:oecd\s+)?(members|adherents)\b|\b(?:countries|economies|states) outside the "
+    r"oecd\b|\bnon-oecd (?:countries|economies|members)\b",
+    re.IGNORECASE,
+)
 SCOPE_RE = re.compile(r"\b(?:every|always|exclusively|solely|entirely|universally)\b", re.I)
 SCOPE_EQUIVALENT = {
     "every": ("all", "any", "each", "every"),
@@ -202,12 +206,17 @@ def _absent(pattern: re.Pattern[str], kind: str, claim: str, source: str) -> lis
     return [Difference(kind=kind, claim=w) for w in words if w not in lowered]
 
 
+def _non_members(match: re.Match[str]) -> str:
+    """'not OECD Members', 'countries outside the OECD': the text's non-Members."""
+    return f"non-{match.group(1)}" if match.group(1) else "non-Members"
+
+
 def _actors(claim: str, source: str) -> list[Difference]:
     """Actors the clause does not name, as whole words: "Members" where it says
     "non-Members" is another actor (the clause's word is given, so the difference is kept
     whatever other words the clause uses)."""
     lowered = source.lower()
-    claim = NOT_MEMBERS_RE.sub(r"non-\1", claim)  # "not OECD Members" are non-Members
+    claim = NOT_MEMBERS_RE.sub(_non_members, claim)  # "not OECD Members" are non-Members
     found = []
     for word in dict.fromkeys(m.lower() for m in ACTOR_RE.findall(claim)):
         if re.search(rf"(?<!non-)\b{re.escape(word)}\b", lowered):

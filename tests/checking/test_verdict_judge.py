@@ -374,3 +374,13 @@ def test_fake_model_never_calls_a_sentence_supported_by_a_clause_it_does_not_cit
     assert judge.decide(_rule(Verdict.NOT_FOUND), signals).verdict == Verdict.NOT_FOUND
     signals.features[FEATURE_NAMES.index("cited_agrees")] = 1.0
     assert judge.decide(_rule(Verdict.NOT_FOUND), signals).verdict == Verdict.SUPPORTED
+
+
+def test_countries_outside_the_oecd_are_the_non_members(engine: AttributionEngine) -> None:
+    members = engine.corpus.get("VI")
+    non_members = engine.corpus.get("VII")
+    assert members is not None and non_members is not None
+    swap = "Countries outside the OECD are invited to disseminate the Recommendation."
+    assert [d for d in engine.differences(swap, members) if d.kind == "actor"]
+    same = "Countries outside the OECD are invited to adhere to the Recommendation."
+    assert not [d for d in engine.differences(same, non_members) if d.kind == "actor"]
