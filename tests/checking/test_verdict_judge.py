@@ -384,3 +384,17 @@ def test_countries_outside_the_oecd_are_the_non_members(engine: AttributionEngin
     assert [d for d in engine.differences(swap, members) if d.kind == "actor"]
     same = "Countries outside the OECD are invited to adhere to the Recommendation."
     assert not [d for d in engine.differences(same, non_members) if d.kind == "actor"]
+
+
+def test_the_training_set_has_several_hundred_rows_of_every_verdict(fake_index: Services) -> None:
+    from collections import Counter
+
+    from assistant.evaluation.attribution_eval import load_rows
+
+    rows = load_rows("training-3")
+    assert len(rows) >= 400 and len({r.id for r in rows}) == len(rows)
+    counts = Counter(r.label for r in rows)
+    assert set(counts) == set(Verdict) and counts[Verdict.SUPPORTED] >= 200
+    for row in rows:
+        for clause_id in row.clause_ids:
+            assert fake_index.corpus.get(clause_id) is not None, (row.id, clause_id)
