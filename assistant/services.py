@@ -36,6 +36,7 @@ from assistant.answering.service import AnswerService
 from assistant.answering.steps import AnswerSteps
 from assistant.artefacts import read_info
 from assistant.backends.chroma_store import ChromaStore
+from assistant.backends.cpu_threads import single_threaded_blas
 from assistant.backends.embeddings import (
     FAKE_MODEL,
     PACKAGED_MODEL,
@@ -268,7 +269,10 @@ class Services:
     def warm_up(self, progress: bool = False) -> None:
         """Load the model, check the index and give the guard every clause's vector, before
         the first question arrives (the web app and the evaluation call this at start). The
-        vectors are read from the index, which holds them; only clauses it lacks are embedded."""
+        vectors are read from the index, which holds them; only clauses it lacks are embedded.
+        Numeric libraries run single-threaded from here on (``cpu_threads``): requests run side
+        by side instead."""
+        single_threaded_blas()
         self.index.ensure(progress=progress)
         self.grounding.remember(self.index.clause_vectors())
         self.grounding.warm_up(self.corpus.clauses)

@@ -99,6 +99,9 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
         options.enable_cpu_mem_arena = False  # the arena keeps a large batch's peak for ever
+        # Idle pool threads sleep instead of spinning: under load, spinning burnt the CPU that
+        # other requests needed (same vectors; only the scheduling differs).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
         )

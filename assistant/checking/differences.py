@@ -54,7 +54,7 @@ DEADLINE_WORDS_RE = re.compile(
 STRONG_MODAL_RE = re.compile(
     r"\b(?:must|shall|required?|requires|requiring|oblige[sd]?|obliging|obligated|obligations?|obligatory|"
     r"mandatory|mandated?|mandates|compulsory|have to|has to|legally binding|binding|"
-    r"legally bound|enforce[sd]?|imposes?|instructs?|instructed)\b",
+    r"legally bound|enforce[sd]?|imposes?|instructs?|instructed|compel(?:s|led)?|forced to)\b",
     re.IGNORECASE,
 )
 OBLIGING_RE = re.compile(r"\b(?:INSTRUCTS|instructs|must|shall)\b")
@@ -73,7 +73,8 @@ CLAUSE_MODAL_RE = re.compile(
 )
 SANCTION_RE = re.compile(
     r"\b(?:fines?|fined|penalt(?:y|ies)|sanctions?|sanctioned|suspend\w*|suspension|expel\w*|"
-    r"expulsion|punish\w*|prosecut\w*|liable|liability|infringement\w*|legal action)\b",
+    r"expulsion|punish\w*|prosecut\w*|liable|liability|infringement\w*|legal action|"
+    r"on pain of)\b",
     re.IGNORECASE,
 )
 ACTOR_RE = re.compile(
@@ -86,7 +87,11 @@ ACTOR_RE = re.compile(
     r"committee on [a-z ]+?(?=\W|$)|committees?)\b",
     re.IGNORECASE,
 )
-NOT_MEMBERS_RE = re.compile(r"\bnot\s+(?:oecd\s+)?(members|adherents)\b", re.IGNORECASE)
+NOT_MEMBERS_RE = re.compile(
+    r"\bnot\s+(?:oecd\s+)?(members|adherents)\b|\b(?:countries|economies|states) outside the "
+    r"oecd\b|\bnon-oecd (?:countries|economies|members)\b",
+    re.IGNORECASE,
+)
 SCOPE_RE = re.compile(r"\b(?:every|always|exclusively|solely|entirely|universally)\b", re.I)
 SCOPE_EQUIVALENT = {
     "every": ("all", "any", "each", "every"),
@@ -98,8 +103,8 @@ IMPLICIT_NAMES = frozenset(
     "government digital members".split()
 )
 REFERENCE_RE = re.compile(
-    r"\b(?i:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|§)\s*"
-    r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2})(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
+    r"\b(?i:paragraphs?|para\.?|sections?|clauses?|sub-?items?|items?|points?|principles?|§)\s*"
+    r"(?:[IVX]+(?:\.\d{1,2})?(?:\.[ivx]+)?|\d{1,2}(?:\.\d{1,2})?(?:\.[a-e]\b)?)(?:\s*\(?[ivx]+\))?|\b[IVX]+\.\d{1,2}(?:\.[ivx]+)?\b|"
     r"OECD/LEGAL/\d+|C\(\d{4}\)\d+"
 )
 
@@ -124,10 +129,20 @@ def _source(clause: Clause) -> str:
 ENUMERATOR_RE = re.compile(r"^\s*(?:[-*•]\s*)?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)](?=\s)")
 
 
+# A lead-in addressing the reader ("For the minister's brief:", "In short:") places a claim; it
+# does not add an actor or a part to it.
+LEAD_IN_RE = re.compile(
+    r"^\s*(?:for|note for|note to|memo to|re|in short|in brief|in sum|summary|bottom line|"
+    r"key point|to sum up)\b[^:.!?]{0,60}:\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
 def claim_text(sentence: str) -> str:
-    """The sentence without citations, clause references and a list number ("2)", "(iii)"),
-    whose numerals are not claims."""
-    return REFERENCE_RE.sub(" ", ENUMERATOR_RE.sub("", strip_citations(sentence)))
+    """The sentence without citations, clause references, a list number ("2)", "(iii)"),
+    whose numerals are not claims, and a lead-in addressing the reader."""
+    text = ENUMERATOR_RE.sub("", strip_citations(sentence))
+    return REFERENCE_RE.sub(" ", LEAD_IN_RE.sub("", text))
 
 
 def _number_kind(claim: str, match: re.Match[str]) -> str:
@@ -155,7 +170,10 @@ def _numbers(claim: str, source: str, implicit: Collection[str]) -> list[Differe
             continue
         found.append(Difference(kind=_number_kind(claim, match), claim=word, clause=instead))
     for match in DEADLINE_WORDS_RE.finditer(claim):
-        if match.group(0).lower() not in source.lower():
+        word = match.group(0).lower()
+        if word == "by the end of" and re.search(r"\bend\b", source, re.IGNORECASE):
+            continue  # "by the end of December" where it says "no later than end December"
+        if word not in source.lower():
             found.append(Difference(kind="deadline", claim=match.group(0)))
     return found
 
@@ -188,12 +206,17 @@ def _absent(pattern: re.Pattern[str], kind: str, claim: str, source: str) -> lis
     return [Difference(kind=kind, claim=w) for w in words if w not in lowered]
 
 
+def _non_members(match: re.Match[str]) -> str:
+    """'not OECD Members', 'countries outside the OECD': the text's non-Members."""
+    return f"non-{match.group(1)}" if match.group(1) else "non-Members"
+
+
 def _actors(claim: str, source: str) -> list[Difference]:
     """Actors the clause does not name, as whole words: "Members" where it says
     "non-Members" is another actor (the clause's word is given, so the difference is kept
     whatever other words the clause uses)."""
     lowered = source.lower()
-    claim = NOT_MEMBERS_RE.sub(r"non-\1", claim)  # "not OECD Members" are non-Members
+    claim = NOT_MEMBERS_RE.sub(_non_members, claim)  # "not OECD Members" are non-Members
     found = []
     for word in dict.fromkeys(m.lower() for m in ACTOR_RE.findall(claim)):
         if re.search(rf"(?<!non-)\b{re.escape(word)}\b", lowered):
@@ -245,7 +268,10 @@ def find_differences(
     # Figures are those of the part of the clause the sentence is about: "29-30 October"
     # belongs to the Bern meeting, not to the one "held in Mexico" in the same clause.
     figure_part = figure_focus if figure_focus is not None else focus
-    figures = source if figure_part is None else f"{clause.heading} {figure_part} {also_named}"
+    # A part without figures of its own leaves the sentence's figure to the rest of the clause
+    # ("since 2000" said in the clause's first sentence, the sentence being about its second).
+    own_figures = figure_part is not None and NUMBER_RE.search(figure_part)
+    figures = f"{clause.heading} {figure_part} {also_named}" if own_figures else source
     found = _numbers(claim, figures, implicit)
     found += negations(claim, source, focus)
     found += reversals(claim, source if focus is None else f"{clause.heading} {focus}")

@@ -28,17 +28,21 @@ UP_RE = re.compile(
 DOWN_RE = re.compile(
     r"\b(?:decreas\w*|reduc\w*|cut(?:s|ting)?(?: down| back)?|lower(?:s|ed|ing)?|shrink\w*|"
     r"diminish\w*|weaken\w*|undermin\w*|worsen\w*|minimi[sz]\w*|slow(?:s|ing)? down|less|"
-    r"fewer|further (?:away )?from|away from|distanc\w*|drive\w* apart|below)\b",
+    r"fewer|further (?:away )?from|away from|distanc\w*|drive\w* apart|below|(?:bare )?minimum|"
+    r"as little)\b",
     re.IGNORECASE,
 )
 
 
 def _objects(text: str, pattern: re.Pattern[str]) -> list[tuple[str, set[str]]]:
-    """Each direction word of ``text`` with the stems of the content words after it."""
-    return [
-        (m.group(0).lower(), set(tokenize(text[m.end() :])[:OBJECT_WORDS]))
-        for m in pattern.finditer(text)
-    ]
+    """Each direction word of ``text`` with the stems of the content words after it, or, when
+    it ends the sentence ("the amount of data ... is shrinking"), of those before it."""
+    found = []
+    for match in pattern.finditer(text):
+        after = tokenize(text[match.end() :])[:OBJECT_WORDS]
+        before = tokenize(text[: match.start()])[-OBJECT_WORDS:] if not after else []
+        found.append((match.group(0).lower(), set(after or before)))
+    return found
 
 
 def _reversed(

@@ -1,19 +1,16 @@
 """Attribution: for any sentence, the clause that supports it, contradicts it, or that none does.
 
-Each sentence is matched against every clause of the corpus (a few dozen: scoring them all in one
-matrix product is cheaper and more predictable than a retrieval cut-off). The match of a sentence
-and a clause reuses the grounding guard's two signals, the share of the sentence's words the
-clause uses and the embedding similarity, without the guard's veto, so that a changed sentence
-still finds the clause it changes; ties go to the clause closest in meaning. The differences of
-``differences.py`` then decide between "supported" and "contradicted" (an actor or a name the
-clause gives in other words is no difference: ``wording.py``), and ``coverage.py`` between
-"supported" and "partly supported": a part of the sentence that neither the clause nor another
-item of its paragraph says. Below the support score, a sentence whose meaning is that of one of
-the clause's sentences is supported too (everyday paraphrase). A sentence that cites a clause
-(``[IV.9]``, "paragraph 9") is judged by that clause first; French, Spanish and German are read
-in English (``reading.py``), and a sentence rests on the instruments it names or speaks of
-(``instruments.py``). Thresholds are data (``Thresholds``, ``matches.py``) chosen on the
-meta-evaluation's dev part and on the purpose-written tuning sets.
+Each sentence is scored against every clause in one matrix product (the grounding guard's two
+signals, word share and embedding similarity, without its veto, so a changed sentence still
+finds the clause it changes; ties go to the clause closest in meaning). The differences of
+``differences.py`` decide between "supported" and "contradicted" (actors or names the clause
+gives in other words set aside: ``clause_differences.py``), ``coverage.py`` between "supported"
+and "partly supported" (a part neither the clause nor another item of its paragraph says); a
+sentence as close in meaning as one of the clause's sentences is supported. Cited clauses are
+judged first; French, Spanish and German are read in English (``reading.py``); a sentence rests
+on the instruments it names or speaks of (``instruments.py``). Thresholds (``matches.py``) were
+chosen on dev and the tuning sets; the learned verdict (``verdict_judge.py``) may then overrule
+the rules where its P(supported) from their signals (``signals.py``) is confident.
 """
 
 from __future__ import annotations
@@ -25,14 +22,17 @@ import numpy as np
 
 from assistant.answering.grounding import LEXICAL_WEIGHT, SEMANTIC_WEIGHT, GroundingChecker
 from assistant.checking.claims import mentions_instrument, non_claim_reason, plain, split_sentences
+from assistant.checking.clause_differences import ClauseDifferences, implicit_words
 from assistant.checking.coverage import Coverage, same_paragraph, tokens
-from assistant.checking.differences import claim_text, find_differences, without_figures
+from assistant.checking.differences import claim_text
 from assistant.checking.instruments import InstrumentCues
 from assistant.checking.matches import Match, Thresholds
 from assistant.checking.quotes import quote_span
 from assistant.checking.reading import EnglishReader, Reading
+from assistant.checking.signals import Signals, signals_of
 from assistant.checking.types import CheckResult, Difference, SentenceCheck, Verdict
 from assistant.checking.vector_cache import TextVectors
+from assistant.checking.verdict_judge import VerdictJudge
 from assistant.checking.wording import Wording, long_forms
 from assistant.corpus.citations import parse_citations
 from assistant.corpus.instruments import Corpus
@@ -40,9 +40,6 @@ from assistant.corpus.records import Clause, ClauseKind
 from assistant.corpus.references import resolve_references
 
 Progress = Callable[[int, int], None]
-# Differences whose words a writer may choose freely: the wording model decides whether the
-# clause names the same actor or name in other words.
-REWORDABLE = {"actor", "name"}
 # Differences that, alone in a part the clause does not say, make an addition, not a change.
 ADDED_KINDS = {"actor", "name", "number", "scope"}
 
@@ -57,24 +54,29 @@ class AttributionEngine:
         thresholds: Thresholds | None = None,
         vector_file: Path | None = None,
         reader: EnglishReader | None = None,
+        judge: VerdictJudge | None = None,
     ) -> None:
         """``vector_file`` keeps the vectors of the corpus's texts between processes;
-        ``reader`` reads French, Spanish and German sentences in English (None: as written)."""
+        ``reader`` reads French, Spanish and German sentences in English (None: as written);
+        ``judge`` is the learned verdict (None: the rules' verdict stands)."""
         self.corpus = corpus
         self.checker = checker
         self.thresholds = thresholds or Thresholds()
         self.clauses = [c for c in corpus.clauses if c.kind != ClauseKind.CONTAINER and c.text]
-        primary = corpus.primary
-        title = " ".join((primary.title, primary.short_title, primary.id)).lower()
-        adopted = {str(primary.adopted.year)} if primary.adopted else set()
-        self.implicit = set(title.replace("/", " ").split()) | adopted
+        self.implicit = implicit_words(corpus.primary)
         self.vectors = TextVectors(checker.embeddings, vector_file)
         self.wording = Wording(self.vectors)
-        self._long_forms = long_forms(corpus.clauses)
         self.coverage = Coverage(self.clauses, self.wording)
+        self.clause_differences = ClauseDifferences(
+            self.coverage, self.wording, long_forms(corpus.clauses), self.implicit, corpus
+        )
         self.reader = reader or EnglishReader(None)
         self.cues = InstrumentCues(corpus)
         self._matrix: np.ndarray | None = None
+        # The learned verdict over the rules' signals (None: the rules alone decide), and a
+        # listener that receives every sentence's signals (how the verdict's training reads them).
+        self.judge: VerdictJudge | None = judge
+        self.on_signals: Callable[[int, Signals], None] | None = None
 
     def check_text(self, text: str, progress: Progress | None = None) -> CheckResult:
         """Every sentence of ``text`` with its verdict; offsets refer to ``text`` as given."""
@@ -136,18 +138,7 @@ class AttributionEngine:
     def differences(self, claim: str, clause: Clause) -> list[Difference]:
         """What ``claim`` says that ``clause`` does not, once the actors and names the clause
         gives in other words are set aside."""
-        focus = self.coverage.focus(claim, clause)
-        long_forms = " ".join(v for k, v in self._long_forms.items() if k in clause.text)
-        figure_focus = self.coverage.focus(without_figures(claim), clause)
-        found = find_differences(claim, clause, self.implicit, focus, long_forms, figure_focus)
-        text = " ".join((clause.heading, focus, long_forms))
-        return [
-            d
-            for d in found
-            if d.kind not in REWORDABLE
-            or d.clause.startswith("non-")  # "Members" for "non-Members" is no rewording
-            or not self.wording.names_term(d.claim, text)
-        ]
+        return self.clause_differences.between(claim, clause)[0]
 
     def _check(
         self, index: int, raw: str, reading: Reading, vector: np.ndarray, document: Collection[str]
@@ -162,14 +153,20 @@ class AttributionEngine:
         ranked = self.cues.within(
             self.matches(claim, vector), claim, cited, document, limits.support, limits.other
         )
-        family = self._family(cited)
+        family = self.family(cited)
         # Only the clauses a verdict may rest on: the cited ones and those close to the best.
         close = [m for m in ranked[:5] if m.score >= ranked[0].score - self.thresholds.margin]
         for match in [m for m in ranked if m.clause.clause_id in family] + close:
-            match.differences = self.differences(claim, match.clause)
+            match.differences, match.excused = self.clause_differences.between(claim, match.clause)
         best = self._judged_match(ranked, cited)
         base.cited, base.score = cited, best.score
-        return self._verdict(base, claim, best, ranked)
+        rule = self._verdict(base, claim, best, ranked)
+        if self.judge is None and self.on_signals is None:
+            return rule
+        found = signals_of(self, claim, reading, best, ranked, rule)
+        if self.on_signals is not None:
+            self.on_signals(index, found)
+        return rule if self.judge is None else self.judge.decide(rule, found)
 
     def _cited(self, claim: str) -> list[str]:
         known = set(self.corpus.by_id)
@@ -179,7 +176,7 @@ class AttributionEngine:
         ]
         return ids
 
-    def _family(self, cited: list[str]) -> set[str]:
+    def family(self, cited: list[str]) -> set[str]:
         """The cited clauses and their items: "paragraph 9" is supported by what IV.9.i says."""
         return set(cited) | {c.clause_id for c in self.clauses if c.parent_id in cited}
 
@@ -187,7 +184,7 @@ class AttributionEngine:
         """The cited clause (or one of its items) when it matches well enough, else the best."""
         if not cited:
             return ranked[0]
-        family = self._family(cited)
+        family = self.family(cited)
         own = [m for m in ranked if m.clause.clause_id in family]
         if own and own[0].score >= self.thresholds.partly:
             return own[0]
@@ -207,7 +204,7 @@ class AttributionEngine:
         clean = [m for m in [best, *close] if not m.differences and m.score >= limits.support]
         if clean:
             return self._supported_or_partly(base, claim, clean[0], ranked)
-        cited_differs = best.clause.clause_id in self._family(base.cited) and best.differences
+        cited_differs = best.clause.clause_id in self.family(base.cited) and best.differences
         sanction = any(d.kind == "sanction" for d in best.differences)
         if best.differences and (best.score >= limits.partly or cited_differs or sanction):
             explained = "; ".join(d.explain() for d in best.differences)

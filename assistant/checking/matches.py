@@ -31,3 +31,4 @@ class Match:
     score: float
     similarity: float = 0.0
     differences: list[Difference] = field(default_factory=list)
+    excused: list[Difference] = field(default_factory=list)  # actors/names reworded, set aside

@@ -21,7 +21,7 @@ from assistant.retrieval.lexical import tokenize
 NEGATED_WORDS = 4  # content words after a negation that say what it negates
 
 NEGATION_RE = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
+    r"\b(?:not|no(?!\s+matter)|never|none|nor|neither|non(?=-)|without|forbid\w*|prohibit\w*|ban|bans|banned|"
     r"cannot|can't|won't|shouldn't|mustn't|don't|doesn't|isn't|aren't|need not|avoid\w*|"
     r"prevent\w*|discourag\w*|refrain\w*|exclud\w*|kept (?:out|separate)|keep \w+ (?:out|"
     r"separate)|separate from|abandon\w*|rather than|instead of|only)\b",
@@ -76,7 +76,11 @@ def negations(claim: str, source: str, focus: str | None = None) -> list[Differe
 
     def as_prefix(match: re.Match[str]) -> str:  # "not OECD Members" where it says non-Members
         word = f"non-{match.group(1).lower()}"
-        return word if word in lowered else match.group(0)
+        if word in lowered:
+            return word
+        # "countries that have not adhered" where it says "non-Adherents"
+        stem = f"non-{match.group(1).lower()[:5]}"
+        return stem if len(match.group(1)) >= 5 and stem in lowered else match.group(0)
 
     claim = NOT_WORD_RE.sub(as_prefix, claim)
     part = source if focus is None else focus

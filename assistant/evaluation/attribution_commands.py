@@ -39,8 +39,8 @@ def eval_attribution(
     split: Annotated[
         str,
         typer.Option(
-            help="A set of evals/attribution by name: dev (tune on it), tuning, or a sealed set "
-            "(sealed, sealed-2: run once)."
+            help="A set of evals/attribution by name: dev (tune on it), tuning, training-3, or a "
+            "sealed set (sealed, sealed-2, sealed-3, sealed-4: run once)."
         ),
     ] = "dev",
     dataset: Annotated[
@@ -53,11 +53,18 @@ def eval_attribution(
         ),
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Also write the report as JSON.")] = None,
+    rules_only: Annotated[
+        bool,
+        typer.Option(
+            "--rules-only", help="The rules' verdicts alone, without the learned verdict."
+        ),
+    ] = False,
 ) -> None:
     """Measure attribution on the labelled sentences of evals/attribution (or --dataset).
 
     Only figures are printed for a sealed set; its rows (the misses) go to --out alone, so a
     run does not show them to whoever tunes the engine."""
+    from assistant.checking.factory import attribution_engine
     from assistant.services import Services
 
     source = str(dataset) if dataset is not None else split
@@ -66,7 +73,13 @@ def eval_attribution(
     except FileNotFoundError as error:
         Console().print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    report = evaluate(Services(Settings()).attribution, source)
+    services = Services(Settings())
+    engine = (
+        attribution_engine(services.settings, services.corpus, services.grounding, learned=False)
+        if rules_only
+        else services.attribution
+    )
+    report = evaluate(engine, source)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report.model_dump_json(indent=2), encoding="utf-8")

@@ -1,6 +1,8 @@
 """The ``assistant train`` command: rebuild the learned artefacts from the question bank.
 
-Each component is trained on the bank's train split and tuned on its dev split; the artefact
+Each component is trained on the bank's train split and tuned on its dev split (the learned
+attribution verdict on the purpose-written sentences of evals/attribution, tuned on its dev
+part); the artefact
 records the training data's hash, the seed and the dev figures (``assistant/learned/<name>/``).
 Run it after adding questions to ``evals/bank/questions.jsonl``, then commit the artefacts.
 """
@@ -25,6 +27,7 @@ COMPONENTS = (
     "scope_classifier",
     "clause_ranker",
     "instrument_router",
+    "attribution_verdict",
 )
 console = Console()
 
@@ -80,11 +83,26 @@ def register_train_command(app: typer.Typer) -> None:
         if "instrument_router" in wanted:
             # The router reads the question vector retrieval reads (the default settings').
             _train(trainers["instrument_router"], "instrument_router", Services(Settings()))
+        if "attribution_verdict" in wanted:
+            # Learned from the attribution engine's rules alone (never from a previous verdict);
+            # needs the corpus and the embedding model, not the clause index.
+            _report("attribution_verdict", _train_verdict(Settings()))
+
+
+def _train_verdict(settings: Settings) -> ArtefactInfo:
+    from assistant.checking.factory import attribution_engine
+    from assistant.learning.verdict_training import train_attribution_verdict
+
+    engine = attribution_engine(settings, learned=False)
+    return train_attribution_verdict(engine, embedding_model=settings.embedding_model)
 
 
 def _train(trainer: Callable[[Services], ArtefactInfo], name: str, services: Services) -> None:
     services.index.ensure(progress=True)
-    info = trainer(services)
+    _report(name, trainer(services))
+
+
+def _report(name: str, info: ArtefactInfo) -> None:
     console.print(f"[bold]{name}[/bold]: data {info.short_hash}, seed {info.seed}")
     for metric, value in sorted(info.metrics.items()):
         console.print(f"  {metric}: {value}")

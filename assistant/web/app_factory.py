@@ -26,6 +26,7 @@ from assistant.version import package_version
 from assistant.web import api, openai_compat
 from assistant.web.audit import AuditLog, hide_query_strings_in_access_log
 from assistant.web.client_address import parse_networks
+from assistant.web.deferred_ui import DeferredChat, mount_deferred_chat
 from assistant.web.middleware import BodySizeLimit, SecurityHeaders
 from assistant.web.publishable import PublishableKeys
 from assistant.web.requests import index_message
@@ -201,8 +202,10 @@ class ApiFallback(BaseRoute):
         await response(scope, receive, send)
 
 
-def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
-    """The API and (unless ``with_ui`` is False) the Gradio chat, over one set of services."""
+def create_app(services: Services, *, with_ui: bool = True, defer_ui: bool = False) -> FastAPI:
+    """The API and (unless ``with_ui`` is False) the Gradio chat, over one set of services;
+    with ``defer_ui`` the chat is built in the background once the server runs (``deferred_ui``:
+    the server is ready seconds sooner)."""
     settings = services.settings
     app = FastAPI(
         title="OECD Digital Government Strategies assistant",
@@ -248,8 +251,16 @@ def create_app(services: Services, *, with_ui: bool = True) -> FastAPI:
     app.include_router(widget_router(WidgetScript.load()))
     app.router.routes.append(ApiFallback(app, API_PATHS))
 
-    if with_ui:
+    if with_ui and defer_ui:
+        mount_deferred_chat(app, DeferredChat(lambda: _chat_app(services, app.state.audit)))
+    elif with_ui:
         from assistant.web.ui import mount_ui
 
         mount_ui(app, services, app.state.audit)
     return app
+
+
+def _chat_app(services: Services, audit: AuditLog | None) -> FastAPI:
+    from assistant.web.ui import chat_app  # Gradio: imported in the builder's thread
+
+    return chat_app(services, audit)

@@ -276,3 +276,10 @@ def mount_ui(app: FastAPI, services: Services, audit: AuditLog | None = None) ->
         footer_links=["api"],
         show_error=False,  # a failing callback shows a generic error, never its message
     )
+
+
+def chat_app(services: Services, audit: AuditLog | None = None) -> FastAPI:
+    """The chat alone, as an app of its own to mount at ``/`` later (``deferred_ui``)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    mount_ui(app, services, audit)
+    return app

@@ -61,7 +61,7 @@ def test_canonical_ids_match_the_dataset_checker() -> None:
 
 def test_bank_size_and_label_minimums(bank: list[BankItem]) -> None:
     labels = Counter(i.label for i in bank)
-    assert 1000 <= len(bank) <= 1800
+    assert 1000 <= len(bank) <= 2000
     assert labels["out_of_scope"] >= 120
     assert labels["false_premise"] >= 60
     assert labels["injection_wrapped"] >= 80

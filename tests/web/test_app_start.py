@@ -1,6 +1,7 @@
 """`python app.py`'s start on a first run: the index is built while the chat's modules are
-imported beside it, the app is complete (API ready, chat at `/`) when the factory returns, and
-the start-up line says where the seconds went. The hashing embedder stands in for the model (the
+imported beside it, the API is ready when the factory returns and the chat at `/` follows once
+the server runs (a page asking to wait until then), and the start-up line says where the
+seconds went. The hashing embedder stands in for the model (the
 real model's start is timed by ``evals/bench/versus.py``); Chroma and Gradio are real."""
 
 from __future__ import annotations
@@ -33,9 +34,15 @@ def test_first_start_builds_the_index_and_serves_the_chat_fake_embedder(
     app = entry.factory()  # type: ignore[attr-defined]
     started = [line for line in capsys.readouterr().out.splitlines() if "Started in" in line]
     assert started and "index, model and first search" in started[0]
-    served = TestClient(app)
-    assert served.get("/readyz").status_code == 200
-    assert served.get("/").status_code == 200
+    with TestClient(app) as served:  # runs the app's lifespan, which builds the chat
+        assert served.get("/readyz").status_code == 200
+        first = served.get("/")
+        if first.status_code == 503:  # still building: the page says so and reloads itself
+            assert "starting" in first.text and first.headers["retry-after"]
+        assert served.portal.call(app.state.chat.wait_ready)
+        page = served.get("/")
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+        assert served.get("/v1/nope").status_code == 404  # the API's own errors still
     # A second start finds the index current: nothing to build, nothing imported beside it.
     from assistant.services import Services
     from assistant.settings import Settings
