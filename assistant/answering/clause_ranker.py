@@ -51,7 +51,6 @@ RANKER_FEATURE_NAMES: tuple[str, ...] = (
     "parent_of_first",
     "has_children",
     "rationale_background",  # a "why" question and a background paragraph
-    "heading_asked",  # share of a paragraph's own heading (over its sub-items) the question holds
     *KIND_FEATURES,
 )
 
@@ -82,8 +81,6 @@ def ranker_features(question: str, hits: Sequence[ScoredClause], corpus: Corpus)
     for position, hit in enumerate(hits):
         clause = hit.clause
         held = set(tokenize(f"{clause.heading} {clause.text}"))
-        children = corpus.children(clause)
-        heading = set(tokenize(clause.heading)) if children else set()
         values = {
             "dense": hit.dense or 0.0,
             "dense_gap": (hit.dense or 0.0) - best_dense,
@@ -97,11 +94,8 @@ def ranker_features(question: str, hits: Sequence[ScoredClause], corpus: Corpus)
             "clause_words_asked": len(asked & held) / max(len(held), 1),
             "child_of_first": float(clause.parent_id == first.clause_id),
             "parent_of_first": float(first.parent_id == clause.clause_id),
-            "has_children": float(bool(children)),
+            "has_children": float(bool(corpus.children(clause))),
             "rationale_background": float(rationale and clause.kind == ClauseKind.BACKGROUND),
-            # A question quoting a paragraph's bold heading asks about the paragraph, not the
-            # one sub-item nearest in wording (the sub-items carry the same heading).
-            "heading_asked": len(asked & heading) / max(len(heading), 1),
         }
         values |= {name: float(name == f"kind_{clause.kind.value}") for name in KIND_FEATURES}
         rows.append([values[name] for name in RANKER_FEATURE_NAMES])
