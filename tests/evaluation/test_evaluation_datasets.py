@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus.instruments import Corpus
+from assistant.evaluation.bank import citable_ids
 from assistant.evaluation.datasets import (
     DatasetError,
     check_clause_ids,
@@ -89,3 +90,16 @@ def test_unknown_gold_ids_are_listed(tmp_path: Path) -> None:
     )
     with pytest.raises(DatasetError, match=r"r1: IV\.99"):
         check_clause_ids(items, {"IV.9"})
+
+
+def test_sets_about_both_instruments_load_and_cite_only_citable_clauses() -> None:
+    """The later held-out sets and the AI and cross-instrument sets: every gold id is a citable
+    clause of one of the corpus's instruments (AI ids with their prefix), ids are unique, and a
+    question to refuse names no clause."""
+    names = ["ai-gold", "cross-gold", "ai-heldout", *(f"heldout-{x}" for x in "fghijk")]
+    items = [record for name in names for record in load_gold(DATASETS / f"{name}.jsonl")]
+    assert len(items) >= 1200
+    check_clause_ids(items, set(citable_ids()))
+    assert len({i.id for i in items}) == len(items)
+    assert all(not i.gold for i in items if i.must_refuse)
+    assert any(g.startswith("AI:") for i in items for g in i.gold)
