@@ -68,10 +68,21 @@ ARABIC_TO_ROMAN = {
 }
 
 
-def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
+class KnownIds:
+    """The clause ids a question may name, prepared once for many questions: building the set
+    and the paragraph map scanned every id at each question (5 ms a question at x100)."""
+
+    def __init__(self, known_ids: Iterable[str]) -> None:
+        self.known = frozenset(known_ids)
+        self.by_paragraph = {
+            cid.split(".")[1]: cid for cid in self.known if re.fullmatch(r"[IVX]+\.\d+", cid)
+        }
+
+
+def resolve_references(question: str, known_ids: Iterable[str] | KnownIds) -> list[str]:
     """Clause ids named in ``question``, in order of appearance, restricted to ``known_ids``."""
-    known = set(known_ids)
-    by_paragraph = {cid.split(".")[1]: cid for cid in known if re.fullmatch(r"[IVX]+\.\d+", cid)}
+    prepared = known_ids if isinstance(known_ids, KnownIds) else KnownIds(known_ids)
+    known, by_paragraph = prepared.known, prepared.by_paragraph
     found: list[tuple[int, str]] = []
     taken: list[range] = []
 
@@ -119,7 +130,7 @@ def resolve_references(question: str, known_ids: Iterable[str]) -> list[str]:
     return [clause_id for _, clause_id in sorted(found)]
 
 
-def _decimal_reference(match: re.Match[str], known: set[str]) -> str | None:
+def _decimal_reference(match: re.Match[str], known: frozenset[str]) -> str | None:
     """'principle 1.3' / '1.2 a)' / 'AI:2.5.c' -> the known id whose local part is that number
     (and item), in the named instrument when a prefix is given."""
     groups = match.groupdict()

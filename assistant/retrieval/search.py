@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.backends.vector_store import StoreUnavailable, VectorHit, VectorStore
 from assistant.corpus.instruments import Corpus
 from assistant.corpus.records import Clause, ScoredClause
-from assistant.corpus.references import resolve_references
+from assistant.corpus.references import KnownIds, resolve_references
 from assistant.retrieval.lexical import LexicalIndex, expand_with_glossary, tokenize
 from assistant.retrieval.query import QueryRewriter
 from assistant.retrieval.representations import representations
@@ -95,7 +95,7 @@ class HybridSearch:
     ) -> list[ScoredClause]:
         """The best clauses for the question; only those of ``instruments`` when given."""
         top_k = top_k or self.settings.top_k
-        referenced = resolve_references(question, self.corpus.by_id.keys())
+        referenced = resolve_references(question, self._known_ids)
         question = self.rewriter.rewrite(question)
         expansions = (
             expand_with_glossary(question, self.corpus.glossary)
@@ -132,6 +132,10 @@ class HybridSearch:
             for key in ranked
             if key in self.corpus.by_id
         ]
+
+    @cached_property
+    def _known_ids(self) -> KnownIds:
+        return KnownIds(self.corpus.by_id.keys())
 
     @cached_property
     def _representation_keys(self) -> dict[str, str]:
