@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -398,7 +399,12 @@ def test_app_py_serves_on_loopback_7860_by_default(
     }
     assert entry.KEEP_ALIVE_S > 5  # longer than httpx's idle keep-alive: no reuse race
     assert isinstance(app, FastAPI)
-    served = TestClient(app)
-    assert served.get("/readyz").status_code == 200 and served.get("/").status_code == 200
+    with TestClient(app) as served:  # runs the lifespan, which builds the chat in a thread
+        assert served.get("/readyz").status_code == 200
+        # Until the chat is built, / answers 503 with a page that reloads itself.
+        deadline = time.monotonic() + 120
+        while (status := served.get("/").status_code) == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == 200
     parsed = entry.parse_args(["--host", "0.0.0.0", "--port", "8080", "--workers", "3"], Settings())
     assert (parsed.host, parsed.port, parsed.workers) == ("0.0.0.0", 8080, 3)
