@@ -174,6 +174,8 @@ class LearnedScopeDecider:
 
     def refusal(self, scope: ScopeCheck, hits: Sequence[ScoredClause]) -> str | None:
         features = self.features(scope, hits)
+        if names_a_clause(features):
+            return None
         if self.model.decide(feature_row(features))[0]:
             if self.claims is not None and corrected_not_refused(features, scope):
                 return self.phrases.not_covered if self.claims.nothing_near(hits) else None
@@ -220,3 +222,12 @@ def named_refusal(features: dict[str, float], scope: ScopeCheck) -> bool:
     a question however close a clause looks: a choice among products, and a question about
     several things the text never names. Neither applies when the question names a clause."""
     return no_products(features) or (about_others(scope) and not features["reference_match"])
+
+
+def names_a_clause(features: dict[str, float]) -> bool:
+    """The named rule kept from the threshold decider: a question that names clauses of the
+    text ("How do the lead-ins of Sections II, III and IV differ?") is about the text, however
+    far its wording is from them, unless it is about things the text never names ("point 5 of
+    the UK Service Standard")."""
+    about_others = features["names_are_subject"] and features["unknown_names"]
+    return bool(features["reference_match"]) and not about_others

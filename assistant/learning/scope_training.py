@@ -26,6 +26,7 @@ from assistant.answering.scope_classifier import (
     SCOPE_FEATURE_NAMES,
     feature_row,
     named_refusal,
+    names_a_clause,
     scope_features,
 )
 from assistant.answering.scope_examples import NOWHERE, ExampleMemory
@@ -147,9 +148,11 @@ def train_scope_classifier(
     c = choose_c(features[train], labels[train], groups, SEED)
     model = fit_logistic(features[train], labels[train], SCOPE_FEATURE_NAMES, SEED, c, groups)
     scores = model.probability(features)
-    # A product choice or a question about others is refused by its rule at any threshold.
+    # A product choice or a question about others is refused by its rule at any threshold; a
+    # question naming a clause is answered by its rule.
     named = np.array([r.named_rule for r in rows])
-    effective = np.where(named, 1.0, scores)
+    answered = np.array([names_a_clause(r.features) for r in rows])
+    effective = np.where(named, 1.0, np.where(answered, 0.0, scores))
     dev = split == "dev"
     point = operating_point(effective[dev], labels[dev], MAX_FALSE_REFUSALS)
     model = replace(model, threshold=point.threshold)
