@@ -17,6 +17,7 @@ from assistant.answering.scope_classifier import (
     ARTEFACT_NAME,
     SCOPE_FEATURE_NAMES,
     LearnedScopeDecider,
+    corrected_not_refused,
     feature_row,
     scope_features,
 )
@@ -199,3 +200,29 @@ def test_a_claim_about_the_text_is_refused_only_when_the_thresholds_agree(
     assert learned.refusal(claim, [hit(fake_index, "VIII", 0.05)]) == phrases.not_covered
     plain = ScopeCheck(question="What about annual reports?")
     assert learned.refusal(plain, near) == phrases.not_covered
+
+
+def test_named_rules_beside_the_model_fake_embedder(fake_index: Services) -> None:
+    """A question naming a clause is answered however far its wording is; several names the
+    text never uses, as the subject, are refused however close a clause is; a premise about a
+    thing the text never names is not rescued as a correction."""
+    learned, phrases = decider(fake_index), fake_index.prompts.composed.refusal
+    far = hit(fake_index, "II", 0.1)
+    named_clause = [far.model_copy(update={"matched_by": ["reference"]})]
+    assert learned.refusal(ScopeCheck(question="Sections II and III?"), named_clause) is None
+    others = ScopeCheck(
+        question="Is Teams or Zoom better?",
+        unknown_names=["Teams", "Zoom"],
+        names_are_subject=True,
+    )
+    close = [hit(fake_index, "IV.9", 0.9)]
+    assert learned.refusal(others, close) == fill(phrases.unknown_names, names="Teams, Zoom")
+    assert learned.refusal(others, named_clause) == fill(phrases.unknown_names, names="Teams, Zoom")
+    features = {name: 0.0 for name in SCOPE_FEATURE_NAMES}
+    features |= {"claims_premise": 1.0, "mentions_the_text": 1.0}
+    plain = ScopeCheck(question="Why does the Recommendation require annual reports?")
+    assert corrected_not_refused(features, plain)
+    features |= {"names_are_subject": 1.0, "unknown_names": 1.0}
+    assert not corrected_not_refused(features, plain)
+    covered = ScopeCheck(question="...", premise_on_covered=True)
+    assert corrected_not_refused(features, covered)
