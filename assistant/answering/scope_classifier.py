@@ -203,11 +203,11 @@ def corrected_not_refused(features: dict[str, float], scope: ScopeCheck) -> bool
     refuse it; it is refused only when no clause passes the plain similarity or keyword bar.
     A premise about a thing the text never names ("... requires blockchain", "its chapter on
     police use of facial recognition") has nothing to be corrected from: the model decides."""
-    about_others = bool(features["names_are_subject"]) and bool(features["unknown_names"])
+    outside = about_unknown_names(features)
     claim = bool(features["checks_a_claim"] or features["claims_premise"])
     claim = claim and bool(features["mentions_the_text"])
-    claim = claim and (scope.premise_on_covered or not about_others)
-    figure = bool(features["figure_question"]) and not about_others
+    claim = claim and (scope.premise_on_covered or not outside)
+    figure = bool(features["figure_question"]) and not outside
     return claim or figure
 
 
@@ -229,5 +229,9 @@ def names_a_clause(features: dict[str, float]) -> bool:
     text ("How do the lead-ins of Sections II, III and IV differ?") is about the text, however
     far its wording is from them, unless it is about things the text never names ("point 5 of
     the UK Service Standard")."""
-    about_others = features["names_are_subject"] and features["unknown_names"]
-    return bool(features["reference_match"]) and not about_others
+    return bool(features["reference_match"]) and not about_unknown_names(features)
+
+
+def about_unknown_names(features: dict[str, float]) -> bool:
+    """The question's subject is a name the text never uses ("GDPR", "blockchain")."""
+    return bool(features["names_are_subject"]) and bool(features["unknown_names"])
